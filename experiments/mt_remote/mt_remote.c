@@ -5,27 +5,12 @@
  * what its own queue holds and yields until there is room, so the remote share is exact whatever
  * the allocator's speed, and the work is fixed: the same mallocs, frees and sizes every run. */
 #include "../lib/bench.h"
+#include "../lib/spsc.h"
 #include <pthread.h>
 #include <sched.h>
 
-struct item {
-    void *p;
-    uint32_t size;
-    uint64_t tag;
-};
-
-/* Written by the sending thread only: tail; by the receiving thread only: head. */
-struct queue {
-    _Alignas(64) atomic_size_t head;
-    size_t tail_seen;                /* the receiver's last look at tail: fewer shared reads */
-    _Alignas(64) atomic_size_t tail;
-    size_t head_seen;                /* the sender's last look at head */
-    _Alignas(64) struct item *ring;
-    size_t cap;
-};
-
 struct worker {
-    _Alignas(64) struct queue in;   /* blocks from the previous thread, freed here */
+    _Alignas(64) struct spsc in;    /* blocks from the previous thread, freed here */
     _Alignas(64) uint64_t rng;      /* written by the thread itself, on a line of its own */
     uint64_t sent, received, local_frees;
     _Alignas(64) struct worker *next; /* read by others, written once */
@@ -35,30 +20,6 @@ struct worker {
 };
 
 static uint64_t remote_pct, min_size, max_size, window;
-
-static int queue_push(struct queue *q, const struct item *it) {
-    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    if (t - q->head_seen == q->cap) {
-        q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
-        if (t - q->head_seen == q->cap)
-            return 0;
-    }
-    q->ring[t % q->cap] = *it;
-    atomic_store_explicit(&q->tail, t + 1, memory_order_release);
-    return 1;
-}
-
-static int queue_pop(struct queue *q, struct item *it) {
-    size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-    if (h == q->tail_seen) {
-        q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
-        if (h == q->tail_seen)
-            return 0;
-    }
-    *it = q->ring[h % q->cap];
-    atomic_store_explicit(&q->head, h + 1, memory_order_release);
-    return 1;
-}
 
 static void check_and_free(const struct item *it) {
     const char *why = stamp_check(it->p, it->size, it->tag);
@@ -71,7 +32,7 @@ static void check_and_free(const struct item *it) {
 static uint64_t drain(struct worker *w, uint64_t max) {
     struct item it;
     uint64_t n = 0;
-    while (n < max && queue_pop(&w->in, &it)) {
+    while (n < max && spsc_pop(&w->in, &it)) {
         check_and_free(&it);
         n++;
     }
@@ -87,12 +48,12 @@ static void *worker_main(void *arg) {
     uint64_t head = 0;
     for (uint64_t k = 0; k < w->blocks; k++) {
         struct item it;
-        it.size = (uint32_t)rng_range(&w->rng, min_size, max_size);
+        it.size = rng_range(&w->rng, min_size, max_size);
         it.tag = rng_next(&w->rng);
         it.p = bench_malloc(it.size);
         stamp_fill(it.p, it.size, it.tag);
         if ((k + 1) * remote_pct / 100 > k * remote_pct / 100) { /* exactly R% of the blocks */
-            while (!queue_push(&w->next->in, &it))
+            while (!spsc_push(&w->next->in, &it))
                 if (!drain(w, UINT64_MAX))
                     sched_yield();
             w->sent++;
@@ -161,10 +122,7 @@ int main(int argc, char **argv) {
         w[i].next = &w[(i + 1) % nthreads];
         w[i].blocks = ops / nthreads + (i < ops % nthreads);
         w[i].rng = rng_seed(bench_param("seed"), i);
-        w[i].in.cap = cap;
-        w[i].in.ring = calloc(cap, sizeof(struct item));
-        if (!w[i].in.ring)
-            bench_fail("cannot allocate a hand-off queue");
+        spsc_init(&w[i].in, cap);
     }
 
     bench_start();
@@ -188,7 +146,7 @@ int main(int argc, char **argv) {
         bench_fail("%" PRIu64 " blocks allocated, %" PRIu64 " freed remotely (wanted %" PRIu64
                    "), %" PRIu64 " locally", ops, received, want_remote, local);
     for (uint64_t i = 0; i < nthreads; i++)
-        free(w[i].in.ring);
+        spsc_destroy(&w[i].in);
     free(w);
     bench_extra("remote_frees", "%" PRIu64, received);
     bench_extra("local_frees", "%" PRIu64, local);
