@@ -1,0 +1,128 @@
+# hako: build the allocator (a variant), the experiments and the tests.
+#   make                       the default variant: build/<hash12>/libhako.{so,a}, linked as build/libhako.{so,a}
+#   make VARIANT=baseline      another variant: a file in variants/, or default+HAKO_X, default-HAKO_X
+#   make FLAGS="HAKO_A HAKO_B" an explicit flag set
+#   make experiments tests     the benchmark programs and the C tests
+#   make check                 installs what is missing (tools/setup), builds, runs every test (tests/run)
+#   make install PREFIX=/usr/local
+# The build directory is named by the build hash (tools/build-hash): identical inputs are never rebuilt.
+
+CC       ?= cc
+OPT      ?= -O2
+VARIANT  ?= default
+PREFIX   ?= /usr/local
+HAKO_VERSION := 0.1.0
+comma    := ,
+empty    :=
+space    := $(empty) $(empty)
+
+WARN     := -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= $(OPT) -g
+LIBFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-plt \
+            -fno-semantic-interposition -pthread $(WARN) $(CFLAGS)
+
+# The flag set: FLAGS from the command line, else the variant's file.
+ifeq ($(origin FLAGS),undefined)
+  BUILD_FLAGS := $(shell tools/variant-flags '$(VARIANT)')
+  ifneq ($(.SHELLSTATUS),0)
+    $(error variant '$(VARIANT)' cannot be built (see the message above))
+  endif
+  SET_LINKS := $(filter default,$(VARIANT))
+else
+  BUILD_FLAGS := $(FLAGS)
+  SET_LINKS :=
+endif
+BUILD_FLAGS := $(sort $(BUILD_FLAGS))
+HASH     := $(shell tools/build-hash --cc '$(CC)' --cflags '$(LIBFLAGS)' $(BUILD_FLAGS))
+ifneq ($(.SHELLSTATUS),0)
+  $(error cannot compute the build hash (see the message above))
+endif
+OUT      := build/$(shell printf %.12s '$(HASH)')
+BOXMAP   := $(shell tools/box-flags)
+ALLFLAGS := $(filter HAKO_%,$(BOXMAP))
+BOXDIRS  := $(shell tools/box-flags | awk -F'\t' 'index(" $(BUILD_FLAGS) ", " " $$1 " ") { print $$2 }')
+FLAGLIST := $(subst $(space),$(comma),$(strip $(BUILD_FLAGS)))
+
+# Every declared flag is defined, 0 or 1, so -Wundef catches a flag nobody declared.
+DEFS     := $(foreach f,$(ALLFLAGS),-D$(f)=$(if $(filter $(f),$(BUILD_FLAGS)),1,0)) \
+            -DHAKO_BUILD_HASH='"$(HASH)"' -DHAKO_VERSION_STR='"$(HAKO_VERSION)"' \
+            -DHAKO_BUILD_FLAGS='"$(FLAGLIST)"'
+SRCS     := $(wildcard src/*.c) $(foreach d,$(BOXDIRS),$(wildcard $(d)/*.c))
+OBJS     := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS))
+INCS     := -Isrc -Iinclude $(foreach d,$(BOXDIRS),-I$(d))
+
+.PHONY: all lib tools experiments tests check install hash clean help
+all: lib
+
+lib: $(OUT)/libhako.so $(OUT)/libhako.a $(OUT)/build.json
+ifneq ($(SET_LINKS),)
+	@ln -sfn $(notdir $(OUT))/libhako.so build/libhako.so
+	@ln -sfn $(notdir $(OUT))/libhako.a build/libhako.a
+endif
+	@echo "$(HASH) $(OUT)/libhako.so"
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAGS) $(DEFS) $(INCS) -c $< -o $@
+
+$(OUT)/libhako.so: $(OBJS) src/hako.map
+	$(CC) -shared -pthread -Wl,-z,now -Wl,-soname,libhako.so -Wl,--version-script=src/hako.map \
+	  -o $@.tmp $(OBJS) && mv $@.tmp $@
+
+$(OUT)/libhako.a: $(OBJS)
+	rm -f $@.tmp && ar rcs $@.tmp $(OBJS) && mv $@.tmp $@
+
+$(OUT)/build.json: $(OUT)/libhako.so
+	@printf '{"hash":"%s","flags":[%s],"cc":"%s","cflags":"%s","so":"%s","a":"%s"}\n' \
+	  '$(HASH)' '$(subst $(space),$(comma),$(patsubst %,"%",$(BUILD_FLAGS)))' \
+	  "$$($(CC) --version | head -n1)" '$(strip $(LIBFLAGS))' '$(OUT)/libhako.so' '$(OUT)/libhako.a' >$@
+
+# ---- programs around the library: tools, experiments, tests ---------------------------------
+# tools/*.c           -> build/tools/<name>        (small programs the runner calls)
+# experiments/<e>/*.c -> build/experiments/<e>     (one benchmark binary; plain malloc, a variant is preloaded)
+# tests/<area>/*.c    -> build/tests/<area>/<name> (one binary each, linked with build/libhako.so)
+PROGFLAGS  := -std=gnu11 -O2 -g -pthread $(WARN)
+TOOL_BINS  := $(patsubst tools/%.c,build/tools/%,$(wildcard tools/*.c))
+EXP_DIRS   := $(patsubst %/,%,$(sort $(dir $(wildcard experiments/*/*.c))))
+EXP_BINS   := $(patsubst experiments/%,build/experiments/%,$(EXP_DIRS))
+TEST_BINS  := $(patsubst tests/%.c,build/tests/%,$(wildcard tests/*/*.c))
+
+build/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -o $@ $< -lm
+
+.SECONDEXPANSION:
+build/experiments/%: $$(wildcard experiments/%/*.c) $$(wildcard experiments/%/*.h) $(wildcard experiments/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -o $@ $(filter %.c,$^) -lm
+
+build/tests/%: tests/%.c tests/lib/tap.h include/hako.h lib
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -Wno-missing-prototypes -Iinclude -Itests/lib -o $@ $< \
+	  -L$(OUT) -lhako -Wl,-rpath,$(CURDIR)/build -lm
+
+tools: $(TOOL_BINS)
+experiments: $(EXP_BINS)
+tests: lib tools experiments $(TEST_BINS)
+
+check:
+	tools/setup
+	$(MAKE) lib tools experiments
+	tests/run
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(OUT)/libhako.so $(DESTDIR)$(PREFIX)/lib/libhako.so
+	install -m 644 $(OUT)/libhako.a $(DESTDIR)$(PREFIX)/lib/libhako.a
+	install -m 644 include/hako.h $(DESTDIR)$(PREFIX)/include/hako.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(HAKO_VERSION)|g' tools/hako.pc.in \
+	  >$(DESTDIR)$(PREFIX)/lib/pkgconfig/hako.pc
+
+hash:
+	@echo $(HASH)
+
+help:
+	@sed -n '2,9s/^# \{0,1\}//p' Makefile
+
+clean:
+	rm -rf build

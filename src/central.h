@@ -1,0 +1,31 @@
+/* central.h: the central layer's interface (src/central.c). */
+#ifndef HAKO_CENTRAL_H
+#define HAKO_CENTRAL_H
+#include "types.h"
+
+void    central_init(void);
+page_t *central_alloc_span(size_t slices, enum page_kind kind);  /* NULL: out of memory */
+void    central_free_span(page_t *pg);
+void   *central_meta_alloc(size_t size);                          /* zeroed, 64-aligned, never freed */
+bool    central_trim(void);                                       /* purge everything purgeable */
+void    central_segmap_set(void *seg, bool on);
+void    central_lock(void);
+void    central_unlock(void);
+void    central_fork_child(void);
+
+typedef struct central_info {
+    uint64_t segments, free_bytes, dirty_bytes, span_bytes;
+} central_info_t;
+void central_info(central_info_t *out);
+
+/* The first byte of a span. */
+static inline uint8_t *page_start(const page_t *pg) {
+    segment_t *seg = segment_of(pg);
+    return (uint8_t *)seg + (size_t)(pg - seg->pages) * SLICE_SIZE;
+}
+
+typedef struct central_stats {
+    _Atomic uint64_t segments_mapped, segments_unmapped, spans_alloc, spans_free, purges;
+} central_stats_t;
+extern central_stats_t hako_central_stats;
+#endif

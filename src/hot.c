@@ -1,0 +1,199 @@
+/* hot.c: the hot layer's slow paths: class queues, refilling a page's free list, new pages.
+ * Owns: the calling thread's heap (see hot.h).
+ * May call: cache (cache_drain, cache_heap_acquire), central (spans).
+ *
+ * Each size class has a queue of pages that may still have free blocks; its head is the current
+ * page, mirrored in heap->cur[] and, for sizes up to DIRECT_MAX, in heap->direct[] so that the
+ * fast path is one table load and one list pop.  A page found without free blocks leaves the queue
+ * and is flagged XHEAP_FULL in its owner word: the owner's next free of one of its blocks fails
+ * the fast path's owner test and puts it back.  Free lists grow lazily (EXTEND_BYTES at a time) so
+ * a new page costs page faults only for the blocks used. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include "hot.h"
+#include "cache.h"
+#include "central.h"
+
+__thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
+
+page_t hako_empty_page;
+heap_t hako_empty_heap = {
+    .direct = { [0 ... DIRECT_SLOTS - 1] = &hako_empty_page },
+    .cur = { [0 ... NCLASS - 1] = &hako_empty_page },
+    .state = HEAP_DEAD,
+};
+
+/* ---- class queues ------------------------------------------------------------------------------ */
+
+/* Points cur[] and the direct slots of class cls at its queue head. */
+static void queue_head_changed(heap_t *h, unsigned cls) {
+    page_t *pg = h->queue[cls].first ? h->queue[cls].first : &hako_empty_page;
+    h->cur[cls] = pg;
+    size_t lo = cls == 0 ? 0 : class_size(cls - 1) / ALIGN_MIN + 1;
+    size_t hi = class_size(cls) / ALIGN_MIN;
+    if (hi >= DIRECT_SLOTS) hi = DIRECT_SLOTS - 1;
+    for (size_t s = lo; s <= hi; s++) h->direct[s] = pg;
+}
+
+static void queue_remove(heap_t *h, page_t *pg) {
+    page_queue_t *q = &h->queue[pg->cls];
+    bool was_first = q->first == pg;
+    if (pg->prev) pg->prev->next = pg->next; else q->first = pg->next;
+    if (pg->next) pg->next->prev = pg->prev; else q->last = pg->prev;
+    pg->next = pg->prev = NULL;
+    if (was_first) queue_head_changed(h, pg->cls);
+}
+
+static void queue_push_front(heap_t *h, page_t *pg) {
+    page_queue_t *q = &h->queue[pg->cls];
+    pg->prev = NULL;
+    pg->next = q->first;
+    if (q->first) q->first->prev = pg; else q->last = pg;
+    q->first = pg;
+    queue_head_changed(h, pg->cls);
+}
+
+static void queue_push_back(heap_t *h, page_t *pg) {
+    page_queue_t *q = &h->queue[pg->cls];
+    pg->next = NULL;
+    pg->prev = q->last;
+    if (q->last) q->last->next = pg; else q->first = pg;
+    q->last = pg;
+    if (q->first == pg) queue_head_changed(h, pg->cls);
+}
+
+void hot_heap_init(heap_t *h) {
+    for (unsigned c = 0; c < NCLASS; c++) {
+        h->queue[c].first = h->queue[c].last = NULL;
+        h->cur[c] = &hako_empty_page;
+    }
+    for (unsigned s = 0; s < DIRECT_SLOTS; s++) h->direct[s] = &hako_empty_page;
+}
+
+/* ---- pages ------------------------------------------------------------------------------------- */
+
+static size_t class_slices(unsigned cls) {
+    size_t need = class_size(cls) * MIN_BLOCKS;
+    return (need + SLICE_SIZE - 1) / SLICE_SIZE;
+}
+
+static page_t *page_new(heap_t *h, unsigned cls) {
+    size_t slices = class_slices(cls);
+    page_t *pg = central_alloc_span(slices, PAGE_SMALL);
+    if (!pg) return NULL;
+    size_t bs = class_size(cls);
+    pg->start = page_start(pg);
+    pg->block_size = (uint32_t)bs;
+    pg->div_magic = (((uint64_t)1 << 40) / bs) + 1;
+    pg->reserved = (uint32_t)(slices * SLICE_SIZE / bs);
+    store_relaxed(&pg->capacity, 0);
+    pg->used = 0;
+    pg->free = pg->local_free = NULL;
+    pg->cls = (uint8_t)cls;
+    store_relaxed(&pg->xheap, (uintptr_t)h);
+    STAT_INC(h->stats.central_refill);
+    queue_push_front(h, pg);
+    return pg;
+}
+
+/* Carves the next blocks of the span into pg->free (which is empty). */
+static void page_extend(page_t *pg) {
+    uint32_t cap = load_relaxed(&pg->capacity);
+    size_t bs = pg->block_size;
+    uint32_t n = (uint32_t)(EXTEND_BYTES / bs);
+    if (n == 0) n = 1;
+    if (n > pg->reserved - cap) n = pg->reserved - cap;
+    uint8_t *first = pg->start + (size_t)cap * bs;
+    uint8_t *p = first;
+    for (uint32_t i = 0; i + 1 < n; i++, p += bs) {
+        block_t *b = (block_t *)p;
+        b->next = (block_t *)(p + bs);
+        b->mark = block_mark(b);
+    }
+    ((block_t *)p)->next = NULL;
+    ((block_t *)p)->mark = block_mark(p);
+    pg->free = (block_t *)first;
+    store_relaxed(&pg->capacity, cap + n);
+}
+
+/* A page with a block to hand out for class cls, made the queue head; NULL when out of memory. */
+static page_t *page_find(heap_t *h, unsigned cls) {
+    if (load_relaxed(&h->remote)) cache_drain(h);
+    page_t *pg = h->queue[cls].first;
+    while (pg) {
+        if (pg->free) break;
+        if (pg->local_free) {
+            pg->free = pg->local_free;
+            pg->local_free = NULL;
+            break;
+        }
+        if (load_relaxed(&pg->capacity) < pg->reserved) {
+            page_extend(pg);
+            break;
+        }
+        page_t *next = pg->next;
+        queue_remove(h, pg);
+        store_relaxed(&pg->xheap, (uintptr_t)h | XHEAP_FULL);
+        pg = next;
+    }
+    if (!pg) {
+        pg = page_new(h, cls);
+        if (!pg) return NULL;
+        page_extend(pg);
+    } else if (h->queue[cls].first != pg) {
+        queue_remove(h, pg);
+        queue_push_front(h, pg);
+    }
+    return pg;
+}
+
+void *hot_alloc_refill(heap_t *h, unsigned cls) {
+    if (unlikely(h == &hako_empty_heap)) {
+        h = cache_heap_acquire();
+        if (!h) { errno = ENOMEM; return NULL; }
+    }
+    STAT_INC(h->stats.alloc_slow);
+    page_t *pg = page_find(h, cls);
+    if (unlikely(!pg)) { errno = ENOMEM; return NULL; }
+    return hot_pop(h, pg, pg->free);
+}
+
+/* The owner frees a block of a page that had left its queue (XHEAP_FULL): back in the queue. */
+void hot_free_local_slow(heap_t *h, page_t *pg, block_t *b) {
+    if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
+        store_relaxed(&pg->xheap, (uintptr_t)h);
+        queue_push_back(h, pg);
+    }
+    hot_free_local(h, pg, b);
+}
+
+static void page_release(heap_t *h, page_t *pg) {
+    queue_remove(h, pg);
+    STAT_INC(h->stats.pages_returned);
+    central_free_span(pg);
+}
+
+/* Every block of pg is back with its owner.  The current page of a class is kept (an alloc/free
+ * pair at a page boundary must not bounce a page through central); others go back to central. */
+void hot_page_empty(heap_t *h, page_t *pg) {
+    if (h->cur[pg->cls] == pg) return;
+    page_release(h, pg);
+}
+
+/* Merges each queued page's local frees into its free list and returns empty pages (with all,
+ * the current ones too: the thread is leaving or trimming). */
+void hot_heap_collect(heap_t *h, bool all) {
+    for (unsigned c = 0; c < NCLASS; c++) {
+        for (page_t *pg = h->queue[c].first, *next; pg; pg = next) {
+            next = pg->next;
+            if (pg->local_free) {
+                block_t *tail = pg->local_free;
+                while (tail->next) tail = tail->next;
+                tail->next = pg->free;
+                pg->free = pg->local_free;
+                pg->local_free = NULL;
+            }
+            if (pg->used == 0 && (all || h->cur[c] != pg)) page_release(h, pg);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/* hot.h: the hot layer's fast paths, inlined into the api.
+ * Owns: the calling thread's heap (its pages' free lists, its class queues, its counters).
+ * May call: cache (on a miss or a remote free), central (for a new page).
+ * Never touches another thread's heap, takes no lock and does no atomic read-modify-write.
+ *
+ * A thread that has not allocated yet points at hako_empty_heap, whose every class resolves to
+ * hako_empty_page (free == NULL): the first malloc falls into the slow path, which gives the
+ * thread a heap; a first free never needs one. */
+#ifndef HAKO_HOT_H
+#define HAKO_HOT_H
+#include "types.h"
+
+extern __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec")));
+
+void *hot_alloc_refill(heap_t *h, unsigned cls);         /* slow path of an allocation */
+void  hot_free_local_slow(heap_t *h, page_t *pg, block_t *b); /* owner free needing a queue change */
+void  hot_page_empty(heap_t *h, page_t *pg);
+void  hot_heap_init(heap_t *h);
+void  hot_heap_collect(heap_t *h, bool all);             /* merge free lists; return empty pages */
+
+/* Pops a block of page pg (pg->free != NULL). */
+static inline void *hot_pop(heap_t *h, page_t *pg, block_t *b) {
+    pg->free = b->next;
+    pg->used++;
+    b->mark = 0;
+    STAT_INC(h->stats.malloc);
+    return b;
+}
+
+/* size <= DIRECT_MAX: one table lookup, one list pop.  Written so the fast path needs no stack. */
+static inline void *hot_alloc_direct(heap_t *h, size_t size) {
+    page_t *pg = h->direct[(size + ALIGN_MIN - 1) / ALIGN_MIN];
+    block_t *b = pg->free;
+    if (likely(b != NULL)) return hot_pop(h, pg, b);
+    return hot_alloc_refill(h, class_of(size));
+}
+
+static inline void *hot_alloc_class(heap_t *h, unsigned cls) {
+    page_t *pg = h->cur[cls];
+    block_t *b = pg->free;
+    if (likely(b != NULL)) return hot_pop(h, pg, b);
+    return hot_alloc_refill(h, cls);
+}
+
+/* Index of p's block in its small page, or UINT32_MAX when p is not the start of a carved block. */
+static inline uint32_t hot_block_index(const page_t *pg, const void *p) {
+    uintptr_t off = (uintptr_t)p - (uintptr_t)pg->start;
+    uint64_t q = ((uint64_t)off * pg->div_magic) >> 40;
+    if (unlikely(q * pg->block_size != off || q >= load_relaxed(&pg->capacity))) return UINT32_MAX;
+    return (uint32_t)q;
+}
+
+/* The owner frees a block of its own page (already validated; not yet marked free). */
+static inline void hot_free_local(heap_t *h, page_t *pg, block_t *b) {
+    b->next = pg->local_free;
+    b->mark = block_mark(b);
+    pg->local_free = b;
+    STAT_INC(h->stats.free);
+    if (unlikely(--pg->used == 0)) hot_page_empty(h, pg);
+}
+#endif

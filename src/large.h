@@ -1,0 +1,10 @@
+/* large.h: large and huge blocks (src/large.c). */
+#ifndef HAKO_LARGE_H
+#define HAKO_LARGE_H
+#include "types.h"
+
+void *large_alloc(size_t size, size_t align, bool zero);   /* NULL + ENOMEM on failure */
+void  large_free(page_t *pg);                              /* a PAGE_LARGE span */
+void  huge_free(segment_t *seg);
+void *huge_realloc(segment_t *seg, size_t size);           /* NULL: caller copies instead */
+#endif

@@ -1,0 +1,22 @@
+/* os.h: the os layer's interface (src/os.c). */
+#ifndef HAKO_OS_H
+#define HAKO_OS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdatomic.h>
+
+void *os_map(size_t size);                          /* zeroed, page aligned; NULL on failure */
+void *os_map_aligned(size_t size, size_t align, void *hint); /* zeroed, aligned; NULL on failure */
+void  os_unmap(void *p, size_t size);
+void  os_purge(void *p, size_t size);               /* drop the pages; they read back as zero */
+void *os_remap(void *p, size_t old_size, size_t new_size, size_t align); /* NULL: could not */
+bool  os_shrink(void *p, size_t old_size, size_t new_size);
+uint64_t os_now_ns(void);                            /* monotonic, coarse */
+uint64_t os_peak_rss_bytes(void);
+
+typedef struct os_stats {
+    _Atomic uint64_t map_bytes, unmap_bytes, purged_bytes, mapped_now, mapped_peak, map_calls;
+} os_stats_t;
+extern os_stats_t hako_os_stats;
+#endif

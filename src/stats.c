@@ -1,0 +1,163 @@
+/* stats.c: the counters' single exit dump (DESIGN §1 "The exit dump").
+ * Owns: the dump's format, the banner, the global counters of large and huge blocks.
+ * May call: cache (to visit heaps), central and os (their counters).  Never prints on a hot path:
+ * the dump is written once, at exit (HAKO_STATS=1), or on malloc_stats()/hako_stats_json(). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "stats.h"
+#include "types.h"
+#include "cache.h"
+#include "central.h"
+#include "init.h"
+#include "os.h"
+
+#ifndef HAKO_BUILD_HASH
+#define HAKO_BUILD_HASH "unknown"
+#endif
+#ifndef HAKO_BUILD_FLAGS
+#define HAKO_BUILD_FLAGS ""
+#endif
+#ifndef HAKO_VERSION_STR
+#define HAKO_VERSION_STR "0"
+#endif
+
+global_stats_t hako_global_stats;
+
+/* ---- a JSON writer into a fixed buffer, snprintf-style (the length counts what did not fit) --- */
+typedef struct out { char *buf; size_t cap, len; } out_t;
+
+static void put(out_t *o, const char *s) {
+    for (; *s; s++, o->len++)
+        if (o->len + 1 < o->cap) o->buf[o->len] = *s;
+}
+
+static void put_u64(out_t *o, uint64_t v) {
+    char tmp[24];
+    int k = 0;
+    do { tmp[k++] = (char)('0' + v % 10); v /= 10; } while (v);
+    char s[24];
+    int n = 0;
+    while (k) s[n++] = tmp[--k];
+    s[n] = 0;
+    put(o, s);
+}
+
+static void put_kv(out_t *o, const char *key, uint64_t v, bool comma) {
+    put(o, "\"");
+    put(o, key);
+    put(o, "\":");
+    put_u64(o, v);
+    if (comma) put(o, ",");
+}
+
+/* "A,B" -> "A","B" */
+static void put_flags(out_t *o) {
+    const char *f = HAKO_BUILD_FLAGS;
+    if (!*f) return;
+    put(o, "\"");
+    for (; *f; f++) {
+        char c[2] = { *f, 0 };
+        put(o, *f == ',' ? "\",\"" : c);
+    }
+    put(o, "\"");
+}
+
+static void add_heap(heap_t *h, void *arg) {
+    heap_stats_t *sum = arg;
+    sum->malloc += h->stats.malloc;
+    sum->free += h->stats.free;
+    sum->alloc_slow += h->stats.alloc_slow;
+    sum->remote_free += h->stats.remote_free;
+    sum->remote_drained += h->stats.remote_drained;
+    sum->cache_refill += h->stats.cache_refill;
+    sum->central_refill += h->stats.central_refill;
+    sum->pages_returned += h->stats.pages_returned;
+}
+
+#define G(x) load_relaxed(&(x))
+
+size_t stats_json(char *buf, size_t cap) {
+    heap_stats_t s = { 0 };
+    cache_each_heap(add_heap, &s);
+    central_info_t ci;
+    central_info(&ci);
+    uint64_t heapless = G(hako_cache_stats.remote_free_heapless);
+    out_t o = { buf, cap, 0 };
+    put(&o, "{\"hako\":\"" HAKO_VERSION_STR "\",\"build\":\"" HAKO_BUILD_HASH "\",\"flags\":[");
+    put_flags(&o);
+    put(&o, "],");
+    put_kv(&o, "pid", (uint64_t)getpid(), true);
+    put_kv(&o, "threads_seen", G(hako_cache_stats.heaps_made) + G(hako_cache_stats.heaps_adopted), true);
+    put(&o, "\"counters\":{");
+    put_kv(&o, "malloc", s.malloc + G(hako_global_stats.malloc), true);
+    put_kv(&o, "free", s.free + heapless + G(hako_global_stats.free), true);
+    put_kv(&o, "remote_free", s.remote_free + heapless, true);
+    put_kv(&o, "hot_hit", s.malloc - s.alloc_slow, true);
+    put_kv(&o, "alloc_slow", s.alloc_slow, true);
+    put_kv(&o, "cache_refill", s.cache_refill, true);
+    put_kv(&o, "remote_drained", s.remote_drained, true);
+    put_kv(&o, "central_refill", s.central_refill, true);
+    put_kv(&o, "pages_returned", s.pages_returned, true);
+    put_kv(&o, "large_alloc", G(hako_global_stats.large_alloc), true);
+    put_kv(&o, "huge_alloc", G(hako_global_stats.huge_alloc), true);
+    put_kv(&o, "huge_remap", G(hako_global_stats.huge_realloc_remap), true);
+    put_kv(&o, "heaps_made", G(hako_cache_stats.heaps_made), true);
+    put_kv(&o, "heaps_adopted", G(hako_cache_stats.heaps_adopted), true);
+    put_kv(&o, "threads_exited", G(hako_cache_stats.threads_exited), true);
+    put_kv(&o, "abandoned_drains", G(hako_cache_stats.abandoned_drains), true);
+    put_kv(&o, "segments_mapped", G(hako_central_stats.segments_mapped), true);
+    put_kv(&o, "segments_unmapped", G(hako_central_stats.segments_unmapped), true);
+    put_kv(&o, "spans_alloc", G(hako_central_stats.spans_alloc), true);
+    put_kv(&o, "spans_free", G(hako_central_stats.spans_free), true);
+    put_kv(&o, "os_map_bytes", G(hako_os_stats.map_bytes), true);
+    put_kv(&o, "os_unmap_bytes", G(hako_os_stats.unmap_bytes), true);
+    put_kv(&o, "os_map_calls", G(hako_os_stats.map_calls), true);
+    put_kv(&o, "purged_bytes", G(hako_os_stats.purged_bytes), true);
+    put_kv(&o, "mapped_bytes", G(hako_os_stats.mapped_now), true);
+    put_kv(&o, "dirty_bytes", ci.dirty_bytes, false);
+    put(&o, "},");
+    put_kv(&o, "peak_mapped_bytes", G(hako_os_stats.mapped_peak), true);
+    put_kv(&o, "peak_rss_bytes", os_peak_rss_bytes(), false);
+    put(&o, "}");
+    if (cap) buf[o.len < cap ? o.len : cap - 1] = 0;
+    return o.len;
+}
+
+void stats_dump(int fd) {
+    char buf[4096];
+    size_t n = stats_json(buf, sizeof buf - 1);
+    if (n > sizeof buf - 2) n = sizeof buf - 2;
+    buf[n++] = '\n';
+    hako_write_all(fd, buf, n);
+}
+
+static void dump_at_exit(void) {
+    int fd = 2;
+    if (hako_options.stats_file[0]) {
+        fd = open(hako_options.stats_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            static const char msg[] = "hako: HAKO_STATS_FILE cannot be opened; the dump goes to stderr\n";
+            hako_write_all(2, msg, sizeof msg - 1);
+            fd = 2;
+        }
+    }
+    stats_dump(fd);
+    if (fd != 2) close(fd);
+}
+
+void stats_init(void) {
+    if (hako_options.verbose) {
+        char buf[256];
+        out_t o = { buf, sizeof buf, 0 };
+        put(&o, "hako " HAKO_VERSION_STR " build " HAKO_BUILD_HASH " flags [");
+        put_flags(&o);
+        put(&o, "] pid ");
+        put_u64(&o, (uint64_t)getpid());
+        put(&o, "\n");
+        hako_write_all(2, buf, o.len < sizeof buf ? o.len : sizeof buf - 1);
+    }
+    if (hako_options.stats) atexit(dump_at_exit);
+}

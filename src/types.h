@@ -1,0 +1,210 @@
+/* types.h: every structure the layers share, each field's invariant and who may write it.
+ *
+ * Memory is carved from 4 MiB segments aligned to 4 MiB.  A segment is 64 slices of 64 KiB; slice
+ * 0 holds the segment header (this struct segment, with one page descriptor per slice), the other
+ * slices form spans: runs of slices that are free, hold small blocks of one size class ("small
+ * page", owned by one thread heap), or hold one large block.  Blocks larger than LARGE_MAX get a
+ * mapping of their own ("huge" segment), laid out with the same header so that one lookup serves
+ * all:  segment = ptr & ~(SEG_SIZE-1); page = segment->pages[slice index] - slice_offset.
+ * A global bitmap (central.c) says which 4 MiB chunks start a hako segment, so a pointer that
+ * hako does not own is recognised before anything is dereferenced.
+ *
+ * Writers:  [owner]    the thread that owns the heap (no atomics, no locks)
+ *           [central]  under the central lock
+ *           [atomic]   any thread, with atomic operations
+ *           [init]     once, at process start or when the structure is created */
+#ifndef HAKO_TYPES_H
+#define HAKO_TYPES_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* ---- geometry -------------------------------------------------------------------------------- */
+#define SEG_SHIFT        22
+#define SEG_SIZE         ((size_t)1 << SEG_SHIFT)
+#define SEG_MASK         (SEG_SIZE - 1)
+#define SLICE_SHIFT      16
+#define SLICE_SIZE       ((size_t)1 << SLICE_SHIFT)
+#define SLICES           (SEG_SIZE / SLICE_SIZE)        /* 64, slice 0 is the header */
+#define OS_PAGE          4096
+#define ADDR_BITS        47                             /* user space on x86-64 / aarch64 48-bit VA */
+
+/* Size classes: 16..128 in steps of 16, then 8 classes per doubling (internal waste < 1/9),
+ * up to SMALL_MAX.  Sizes up to DIRECT_MAX are looked up by a table indexed by (size+15)/16. */
+#define ALIGN_MIN        16
+#define SMALL_MAX        ((size_t)128 << 10)
+#define NCLASS           88
+#define DIRECT_MAX       1024
+#define DIRECT_SLOTS     (DIRECT_MAX / ALIGN_MIN + 1)
+#define MIN_BLOCKS       8                              /* a small page holds at least this many */
+#define LARGE_MAX        ((size_t)2 << 20)              /* larger: a mapping of its own (huge) */
+#define EXTEND_BYTES     ((size_t)16 << 10)             /* a page's free list grows by this much */
+
+/* ---- blocks ------------------------------------------------------------------------------------ */
+/* A free block: next in its list, and mark = address ^ process secret while it is free, so a
+ * second free of the same block is seen in O(1).  Cleared when the block is handed out. */
+typedef struct block {
+    struct block *next;
+    uintptr_t mark;
+} block_t;
+
+struct heap;
+
+/* ---- pages (spans) ----------------------------------------------------------------------------- */
+enum page_kind {
+    PAGE_FREE = 0,      /* slices in no span's use (also interior slices of free runs) */
+    PAGE_META,          /* slice 0: the header */
+    PAGE_SMALL,         /* blocks of one size class, owned by a heap */
+    PAGE_LARGE,         /* one large block; freed through central */
+    PAGE_HUGE,          /* descriptor 0 of a huge segment */
+};
+
+/* xheap low bits: a page whose owner must take the slow path on a local free. */
+#define XHEAP_FULL       ((uintptr_t)1)                 /* not in its class queue: no free block */
+#define XHEAP_FLAGS      ((uintptr_t)7)
+
+typedef struct page {
+    /* hot: read on every malloc/free of the owner */
+    block_t *free;              /* [owner] blocks ready to hand out */
+    block_t *local_free;        /* [owner] blocks the owner freed since the last refill */
+    _Atomic uintptr_t xheap;    /* [owner, central] owner heap | XHEAP_* flags; 0 if not a small page */
+    uint32_t used;              /* [owner] blocks out of the page: handed out, or in a remote list */
+    _Atomic uint32_t capacity;  /* [owner] blocks carved so far (<= reserved) */
+    uint8_t *start;             /* [owner/central at init] first block (small), the block (large) */
+    uint64_t div_magic;         /* [init] (off * div_magic) >> 40 == off / block_size for off < 2^22 */
+    uint32_t block_size;        /* [init] small: class size; large: usable bytes */
+    uint32_t reserved;          /* [init] blocks that fit in the span */
+    /* cold */
+    uint16_t slice_offset;      /* [central] distance to the span's first slice (0 on the first) */
+    uint16_t slice_count;       /* [central] slices of the span (on the first slice) */
+    uint8_t kind;               /* [central] enum page_kind */
+    uint8_t cls;                /* [owner at init] size class of a small page */
+    uint8_t is_zero;            /* [central] a large span fresh from the OS or purged: all zero */
+    uint8_t pad_;
+    struct page *next, *prev;   /* [owner] the heap's class queue */
+} page_t;
+
+/* ---- segments ---------------------------------------------------------------------------------- */
+enum seg_kind { SEG_SLICED = 1, SEG_HUGE = 2 };
+
+typedef struct segment {
+    uintptr_t cookie;           /* [init] address ^ secret: checked before trusting the header */
+    uint32_t kind;              /* [init] enum seg_kind */
+    uint32_t free_count;        /* [central] free slices (sliced) */
+    uint64_t free_mask;         /* [central] bit i: slice i free */
+    uint64_t dirty_mask;        /* [central] bit i: slice i free and possibly resident (not purged) */
+    uint64_t last_free_ns;      /* [central] when a span was last freed here (purge delay) */
+    struct segment *next, *prev;/* [central] list of sliced segments */
+    /* huge segments */
+    size_t map_size;            /* [central] bytes mapped from the segment start */
+    uint8_t *user;              /* [central] the block handed out */
+    size_t user_size;           /* [central] usable bytes from user */
+    uint8_t *map_base;          /* [central] mapping start (below the header for huge-aligned) */
+    uint64_t pad_[5];
+    page_t pages[SLICES];       /* [central, owner] one descriptor per slice */
+} segment_t;
+
+#define SEG_HEADER_BYTES ((sizeof(segment_t) + OS_PAGE - 1) & ~(size_t)(OS_PAGE - 1))
+
+/* ---- stats ------------------------------------------------------------------------------------- */
+/* Per-heap counters: written by the owner only, summed at dump time. */
+typedef struct heap_stats {
+    uint64_t malloc;            /* successful allocations of any size */
+    uint64_t free;              /* frees of any size by this thread */
+    uint64_t alloc_slow;        /* allocations that left the hot path */
+    uint64_t remote_free;       /* blocks this thread freed that another heap owns */
+    uint64_t remote_drained;    /* blocks other threads freed into this heap, taken back */
+    uint64_t cache_refill;      /* drains of this heap's remote list that found blocks */
+    uint64_t central_refill;    /* small pages obtained from central */
+    uint64_t pages_returned;    /* empty small pages given back to central */
+} heap_stats_t;
+
+/* ---- heaps (one per thread that allocates) ---------------------------------------------------- */
+enum heap_state { HEAP_ACTIVE = 1, HEAP_ABANDONED, HEAP_DEAD };
+
+typedef struct page_queue {
+    page_t *first, *last;       /* [owner] pages of one class that may have free blocks */
+} page_queue_t;
+
+typedef struct heap {
+    page_t *direct[DIRECT_SLOTS];   /* [owner] (size+15)/16 -> current page of its class, or &empty_page */
+    page_t *cur[NCLASS];            /* [owner] class -> current page (queue head) or &empty_page */
+    page_queue_t queue[NCLASS];     /* [owner] */
+    heap_stats_t stats;             /* [owner] */
+    _Atomic(block_t *) remote;      /* [atomic] blocks of this heap freed by other threads */
+    _Atomic int state;              /* [atomic] enum heap_state */
+    _Atomic int lock;               /* [atomic] held by whoever drains an abandoned heap, or adopts it */
+    uint32_t id;                    /* [init] */
+    struct heap *next_all;          /* [init] registry of every heap ever made */
+    struct heap *next_pool;         /* [heaps lock] pool of abandoned heaps */
+} heap_t;
+
+/* ---- global state ------------------------------------------------------------------------------ */
+typedef struct options {
+    bool stats;                 /* HAKO_STATS=1 */
+    bool verbose;               /* HAKO_VERBOSE=1 */
+    char stats_file[256];       /* HAKO_STATS_FILE */
+} options_t;
+
+extern options_t hako_options;
+extern uintptr_t hako_secret;           /* [init] random, odd */
+extern page_t hako_empty_page;          /* free == NULL: every lookup of a class with no page */
+extern heap_t hako_empty_heap;          /* the heap of a thread that has not allocated yet */
+extern _Atomic uint64_t hako_segmap[];  /* [atomic] bit per 4 MiB chunk: a segment starts here */
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define HIDDEN      __attribute__((visibility("hidden")))
+#define NOINLINE    __attribute__((noinline))
+#define COLD        __attribute__((cold, noinline))
+
+#define RELAXED     memory_order_relaxed
+#define load_relaxed(p)     atomic_load_explicit((p), memory_order_relaxed)
+#define store_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+
+/* Owner-only counters: plain increments, except under ThreadSanitizer, where the dump's reads of
+ * other threads' counters would be reported as races. */
+#if defined(__SANITIZE_THREAD__)
+#define STAT_ADD(field, n) __atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
+#else
+#define STAT_ADD(field, n) ((field) += (n))
+#endif
+#define STAT_INC(field) STAT_ADD(field, 1)
+
+static inline uintptr_t block_mark(const void *b) { return (uintptr_t)b ^ hako_secret; }
+
+/* The segment a pointer would belong to, if hako owns it. */
+static inline segment_t *segment_of(const void *p) {
+    return (segment_t *)((uintptr_t)p & ~(uintptr_t)SEG_MASK);
+}
+
+/* True when a hako segment header starts at the 4 MiB chunk holding p. */
+static inline bool segmap_has(uintptr_t a) {
+    if (unlikely(a >> ADDR_BITS)) return false;
+    uint64_t w = load_relaxed(&hako_segmap[a >> (SEG_SHIFT + 6)]);
+    return (w >> ((a >> SEG_SHIFT) & 63)) & 1;
+}
+
+/* The descriptor of the span holding p (p inside a sliced segment, or the first chunk of a huge one). */
+static inline page_t *page_of(segment_t *seg, const void *p) {
+    page_t *pg = &seg->pages[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
+    return pg - pg->slice_offset;
+}
+
+static inline size_t class_size(unsigned c) {
+    if (c < 8) return (size_t)(c + 1) * 16;
+    unsigned k = 7 + (c - 8) / 8, sub = (c - 8) % 8;
+    return ((size_t)1 << k) + (size_t)(sub + 1) * ((size_t)1 << (k - 3));
+}
+
+/* n in 1..SMALL_MAX (0 is treated as 1) */
+static inline unsigned class_of(size_t n) {
+    if (n <= 128) return n <= 16 ? 0 : (unsigned)((n - 1) >> 4);
+    unsigned k = 63u - (unsigned)__builtin_clzl(n - 1);
+    unsigned sub = (unsigned)((n - 1) >> (k - 3)) & 7;
+    return 8 + (k - 7) * 8 + sub;
+}
+
+#endif
