@@ -7,7 +7,8 @@
  * resident (dirty) so that warm memory is reused before the kernel has to fault in new pages
  * (about 15 us a page on the reference machine).  Free slices stay resident until the segment
  * has been quiet for PURGE_DELAY_NS, or at once while the resident-free total is over
- * DIRTY_BUDGET; fully free segments beyond EMPTY_SEGMENTS_KEPT are unmapped. */
+ * DIRTY_BUDGET; fully free segments beyond EMPTY_SEGMENTS_KEPT are unmapped (purged ones cost
+ * address space, not memory). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #define PURGE_DELAY_NS      (50u * 1000 * 1000)
 #define PURGE_INTERVAL_NS   (5u * 1000 * 1000)
 #define DIRTY_BUDGET        ((uint64_t)64 << 20)
-#define EMPTY_SEGMENTS_KEPT 2
+#define EMPTY_SEGMENTS_KEPT 8
 #define ALL_SLICES          (~(uint64_t)1)            /* slice 0 is the header */
 
 /* One bit per 4 MiB of the 47-bit address space: 4 MiB of bss, touched only where segments live. */

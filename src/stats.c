@@ -14,16 +14,6 @@
 #include "init.h"
 #include "os.h"
 
-#ifndef HAKO_BUILD_HASH
-#define HAKO_BUILD_HASH "unknown"
-#endif
-#ifndef HAKO_BUILD_FLAGS
-#define HAKO_BUILD_FLAGS ""
-#endif
-#ifndef HAKO_VERSION_STR
-#define HAKO_VERSION_STR "0"
-#endif
-
 global_stats_t hako_global_stats;
 
 /* ---- a JSON writer into a fixed buffer, snprintf-style (the length counts what did not fit) --- */

@@ -21,6 +21,17 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* Build identity: the Makefile defines these (tools/build-hash); a build outside it says so. */
+#ifndef HAKO_BUILD_HASH
+#define HAKO_BUILD_HASH "unknown"
+#endif
+#ifndef HAKO_BUILD_FLAGS
+#define HAKO_BUILD_FLAGS ""
+#endif
+#ifndef HAKO_VERSION_STR
+#define HAKO_VERSION_STR "0"
+#endif
+
 /* ---- geometry -------------------------------------------------------------------------------- */
 #define SEG_SHIFT        22
 #define SEG_SIZE         ((size_t)1 << SEG_SHIFT)
