@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hako.h"
+#include "api.h"
 #include "hot.h"
 #include "cache.h"
 #include "central.h"
@@ -109,12 +110,12 @@ static NOINLINE void *alloc_slow(size_t size) {
     return large_alloc(size, 0, false);
 }
 
-API void *hako_malloc(size_t size) {
+void *core_malloc(size_t size) {
     if (likely(size <= DIRECT_MAX)) return hot_alloc_direct(hako_tl_heap, size);
     return alloc_slow(size);
 }
 
-API void hako_free(void *p) {
+void core_free(void *p) {
     uintptr_t a = (uintptr_t)p;
     if (likely(segmap_has(a))) {
         page_t *pg = page_of(segment_of(p), p);
@@ -132,11 +133,11 @@ API void hako_free(void *p) {
     free_slow(p);
 }
 
-API void *hako_calloc(size_t count, size_t size) {
+void *core_calloc(size_t count, size_t size) {
     size_t n;
     if (unlikely(__builtin_mul_overflow(count, size, &n))) { errno = ENOMEM; return NULL; }
     if (n > SMALL_MAX) return large_alloc(n, 0, true);
-    void *p = hako_malloc(n);
+    void *p = core_malloc(n);
     if (likely(p)) memset(p, 0, n);
     return p;
 }
@@ -146,7 +147,7 @@ static size_t next_pow2(size_t n) { return n <= 1 ? 1 : (size_t)1 << (64 - __bui
 /* align: a power of two > ALIGN_MIN. Small requests come from a class whose blocks are all
  * aligned (class size a multiple of align; spans start on 64 KiB). */
 static void *aligned_alloc_impl(size_t align, size_t size) {
-    if (align <= ALIGN_MIN) return hako_malloc(size);
+    if (align <= ALIGN_MIN) return core_malloc(size);
     if (size > PTRDIFF_MAX) { errno = ENOMEM; return NULL; }
     if (align <= SLICE_SIZE) {
         size_t sz = (size ? size + align - 1 : align) & ~(align - 1);
@@ -160,13 +161,13 @@ static void *aligned_alloc_impl(size_t align, size_t size) {
 }
 
 /* memalign/aligned_alloc as glibc 2.36: a non-power-of-two alignment is rounded up. */
-static void *memalign_impl(size_t align, size_t size) {
+void *core_memalign(size_t align, size_t size) {
     if (align > (SIZE_MAX >> 1) + 1) { errno = EINVAL; return NULL; }
     if (align & (align - 1)) align = next_pow2(align);
     return aligned_alloc_impl(align, size);
 }
 
-API int hako_posix_memalign(void **out, size_t align, size_t size) {
+int core_posix_memalign(void **out, size_t align, size_t size) {
     if (align < sizeof(void *) || (align & (align - 1))) return EINVAL;
     int saved = errno;
     void *p = aligned_alloc_impl(align, size);
@@ -176,13 +177,13 @@ API int hako_posix_memalign(void **out, size_t align, size_t size) {
     return 0;
 }
 
-API void *hako_aligned_alloc(size_t align, size_t size) { return memalign_impl(align, size); }
+void *core_aligned_alloc(size_t align, size_t size) { return core_memalign(align, size); }
 
 /* ---- realloc ---------------------------------------------------------------------------------------- */
 
-API void *hako_realloc(void *p, size_t size) {
-    if (!p) return hako_malloc(size);
-    if (size == 0) { hako_free(p); return NULL; }      /* glibc: realloc(p, 0) frees */
+void *core_realloc(void *p, size_t size) {
+    if (!p) return core_malloc(size);
+    if (size == 0) { core_free(p); return NULL; }      /* glibc: realloc(p, 0) frees */
     ref_t r = lookup(p, "realloc");
     if (size > PTRDIFF_MAX) { errno = ENOMEM; return NULL; }
     /* keep the block when the new size fits and would not waste more than half of it */
@@ -192,28 +193,28 @@ API void *hako_realloc(void *p, size_t size) {
         void *q = huge_realloc(r.seg, size);
         if (q) return q;
     }
-    void *q = hako_malloc(size);
+    void *q = core_malloc(size);
     if (!q) return NULL;
     memcpy(q, p, size < r.usable ? size : r.usable);
     release(r, p);
     return q;
 }
 
-API void *hako_reallocarray(void *p, size_t count, size_t size) {
+void *core_reallocarray(void *p, size_t count, size_t size) {
     size_t n;
     if (__builtin_mul_overflow(count, size, &n)) { errno = ENOMEM; return NULL; }
-    return hako_realloc(p, n);
+    return core_realloc(p, n);
 }
 
 /* ---- the rest of the family -------------------------------------------------------------------------- */
 
-API size_t hako_usable_size(const void *p) {
+size_t core_usable_size_in(const void *p, const char *fn) { return lookup(p, fn).usable; }
+
+size_t core_usable_size(const void *p) {
     if (!p) return 0;
     return lookup(p, "malloc_usable_size").usable;
 }
 
-API void hako_free_sized(void *p, size_t size) { (void)size; hako_free(p); }
-API void hako_free_aligned_sized(void *p, size_t align, size_t size) { (void)align; (void)size; hako_free(p); }
 
 API int hako_trim(void) {
     hako_init();
@@ -228,9 +229,35 @@ API const char *hako_build_info(void) {
     return "hako " HAKO_VERSION_STR " build " HAKO_BUILD_HASH " flags " HAKO_BUILD_FLAGS;
 }
 
+/* ---- exported names: the core, or the core wrapped by boxes/checks_full ------------------------------ */
+#define ALIAS(name) __attribute__((alias(#name), visibility("default")))
+#if HAKO_CHECKS_FULL
+#include "checks_full.h"
+#define ENTRY(ret, name, params, args) API ret hako_##name params { return checks_##name args; }
+API void hako_free(void *p) { checks_free(p); }
+#else
+#define ENTRY(ret, name, params, args) ret hako_##name params ALIAS(core_##name);
+void hako_free(void *) ALIAS(core_free);
+#endif
+ENTRY(void *, malloc, (size_t n), (n))
+ENTRY(void *, calloc, (size_t c, size_t n), (c, n))
+ENTRY(void *, realloc, (void *p, size_t n), (p, n))
+ENTRY(void *, reallocarray, (void *p, size_t c, size_t n), (p, c, n))
+ENTRY(void *, aligned_alloc, (size_t a, size_t n), (a, n))
+ENTRY(int, posix_memalign, (void **out, size_t a, size_t n), (out, a, n))
+ENTRY(size_t, usable_size, (const void *p), (p))
+API void hako_free_sized(void *p, size_t size) { (void)size; hako_free(p); }
+API void hako_free_aligned_sized(void *p, size_t align, size_t size) { (void)align; (void)size; hako_free(p); }
+static void *memalign_entry(size_t align, size_t size) {
+#if HAKO_CHECKS_FULL
+    return checks_memalign(align, size);
+#else
+    return core_memalign(align, size);
+#endif
+}
+
 #ifndef HAKO_NO_OVERRIDE
 /* ---- the C library's names ------------------------------------------------------------------------------ */
-#define ALIAS(name) __attribute__((alias(#name), visibility("default")))
 
 void *malloc(size_t) ALIAS(hako_malloc);
 void free(void *) ALIAS(hako_free);
@@ -244,15 +271,15 @@ void cfree(void *) ALIAS(hako_free);
 void free_sized(void *, size_t) ALIAS(hako_free_sized);
 void free_aligned_sized(void *, size_t, size_t) ALIAS(hako_free_aligned_sized);
 
-API void *memalign(size_t align, size_t size) { return memalign_impl(align, size); }
+API void *memalign(size_t align, size_t size) { return memalign_entry(align, size); }
 
-API void *valloc(size_t size) { return memalign_impl((size_t)sysconf(_SC_PAGESIZE), size); }
+API void *valloc(size_t size) { return memalign_entry((size_t)sysconf(_SC_PAGESIZE), size); }
 
 API void *pvalloc(size_t size) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t n = size ? (size + page - 1) & ~(page - 1) : page;
     if (n < size) { errno = ENOMEM; return NULL; }
-    return memalign_impl(page, n);
+    return memalign_entry(page, n);
 }
 
 API int malloc_trim(size_t pad) { (void)pad; return hako_trim(); }
