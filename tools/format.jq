@@ -1,0 +1,39 @@
+# Number formatting shared by tools/table.jq and tools/render (jq 1.6 has no printf).
+
+# x with exactly d decimals ("0.966", "12.0").
+def fixed($d):
+  if . == null then "-" else
+  (. as $x | pow(10; $d) as $m | (($x * $m) | round) as $r
+   | ($r | fabs | tostring) as $s
+   | (if $d == 0 then $s
+      else (("0" * ([0, $d + 1 - ($s | length)] | max)) + $s) as $p
+           | $p[0:($p | length) - $d] + "." + $p[($p | length) - $d:] end)
+   | (if $r < 0 then "-" + . else . end)) end;
+
+# Right/left-justified to width w.
+def rpad($w): tostring | . + (" " * ([0, $w - length] | max));
+def lpad($w): tostring | (" " * ([0, $w - length] | max)) + .;
+
+# A metric value with its unit: seconds as ms/s, throughputs in K/M/G per second.
+def with_unit($metric):
+  if . == null then "-"
+  elif $metric == "wall" then (if . < 1 then "\(. * 1000 | fixed(1)) ms" else "\(fixed(3)) s" end)
+  elif ($metric | test("per_s$")) then
+    (if . >= 1e9 then "\(. / 1e9 | fixed(2)) G/s" elif . >= 1e6 then "\(. / 1e6 | fixed(2)) M/s"
+     elif . >= 1e3 then "\(. / 1e3 | fixed(2)) K/s" else "\(fixed(1)) /s" end)
+  elif . >= 1e6 then "\(. / 1e6 | fixed(2))M"
+  else fixed(3) end;
+
+def kib: if . == null then "-" elif . >= 1048576 then "\(. / 1048576 | fixed(2)) GiB" elif . >= 1024 then "\(. / 1024 | fixed(1)) MiB" else "\(.) KiB" end;
+
+def pvalue: if . == null then "-" elif . < 0.001 then "<0.001" else fixed(3) end;
+
+def ci_text: if . == null then "-" else "[\(.[0] | fixed(3)), \(.[1] | fixed(3))]" end;
+
+def pct_text: (. * 100) as $p | if ($p | round) == $p then "\($p | round)%" else "\($p | fixed(1))%" end;
+
+def short_hash: if . == null then "-" else .[0:12] end;
+
+# One line describing the rule's thresholds.
+def rule_text:
+  "alpha \(.alpha), \(.confidence * 100 | fixed(0))% bootstrap CI, min effect \(.min_effect | pct_text), tolerance \(.tolerance | pct_text), RSS tolerance \(.rss_tolerance | pct_text), \(.rounds) rounds doubling up to \(.max_runs_per_side) runs a side\(if .quick then " (quick)" else "" end)\(if (.noise // {}) != {} then ", calibrated noise: " + ([.noise | to_entries[] | "\(.key) \(.value | pct_text)"] | join(", ")) else "" end)";
