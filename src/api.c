@@ -220,7 +220,8 @@ API int hako_trim(void) {
     hako_init();
     bool a = cache_trim();
     bool b = central_trim();
-    return a || b;
+    bool c = large_trim();
+    return a || b || c;
 }
 
 API size_t hako_stats_json(char *buf, size_t cap) { hako_init(); return stats_json(buf, cap); }

@@ -14,6 +14,7 @@
 #include "init.h"
 #include "cache.h"
 #include "central.h"
+#include "large.h"
 #include "stats.h"
 
 options_t hako_options;
@@ -96,9 +97,10 @@ static void read_options(void) {
 
 /* ---- fork ----------------------------------------------------------------------------------------- */
 
-static void fork_prepare(void) { cache_fork_prepare(); central_lock(); }
-static void fork_parent(void) { central_unlock(); cache_fork_parent(); }
-static void fork_child(void) { central_fork_child(); cache_fork_child(); }
+/* Lock order: heaps, huge cache, central. */
+static void fork_prepare(void) { cache_fork_prepare(); large_fork_prepare(); central_lock(); }
+static void fork_parent(void) { central_unlock(); large_fork_parent(); cache_fork_parent(); }
+static void fork_child(void) { central_fork_child(); large_fork_child(); cache_fork_child(); }
 
 /* ---- start-up ------------------------------------------------------------------------------------- */
 

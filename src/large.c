@@ -6,9 +6,15 @@
  *
  * A huge block's header sits at the 4 MiB-aligned start of its mapping and the block follows it
  * at the requested alignment.  For alignments of 4 MiB and more the block starts one segment
- * after its header: free() looks one segment below an address it does not know. */
+ * after its header: free() looks one segment below an address it does not know.
+ *
+ * Freed huge mappings are kept, resident, in a small cache (at most HUGE_CACHE_SLOTS mappings
+ * and HUGE_CACHE_BYTES, each for at most HUGE_CACHE_NS): a new huge block takes the smallest
+ * cached mapping that fits and gives back its excess, or grows the largest one by moving its
+ * pages.  Either way the pages already faulted in are reused: a first touch costs ~15 us a page. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include "large.h"
 #include "central.h"
@@ -16,7 +22,84 @@
 #include "os.h"
 #include "stats.h"
 
+#define HUGE_CACHE_SLOTS  16
+#define HUGE_CACHE_BYTES  ((size_t)128 << 20)
+#define HUGE_CACHE_NS     (1000ull * 1000 * 1000)
+
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
+/* ---- the huge-mapping cache ------------------------------------------------------------------- */
+
+typedef struct cached { uint8_t *map; size_t size; uint64_t when; } cached_t;
+static pthread_mutex_t huge_mutex = PTHREAD_MUTEX_INITIALIZER;
+static cached_t huge_cache[HUGE_CACHE_SLOTS];  /* [huge lock] oldest first */
+static unsigned huge_count;                    /* [huge lock] */
+static size_t huge_bytes;                      /* [huge lock] */
+
+static void cache_drop(unsigned i) {
+    os_unmap(huge_cache[i].map, huge_cache[i].size);
+    huge_bytes -= huge_cache[i].size;
+    memmove(&huge_cache[i], &huge_cache[i + 1], (huge_count - i - 1) * sizeof huge_cache[0]);
+    huge_count--;
+}
+
+/* [huge lock] */
+static void cache_expire(uint64_t now) {
+    while (huge_count && now - huge_cache[0].when > HUGE_CACHE_NS) cache_drop(0);
+}
+
+/* A mapping of exactly size bytes (4 MiB aligned) made from a cached one; NULL if none. */
+static uint8_t *cache_take(size_t size) {
+    pthread_mutex_lock(&huge_mutex);
+    cache_expire(os_now_ns());
+    int fit = -1, grow = -1;
+    for (unsigned i = 0; i < huge_count; i++) {
+        size_t s = huge_cache[i].size;
+        if (s >= size) { if (fit < 0 || s < huge_cache[fit].size) fit = (int)i; }
+        else if (grow < 0 || s > huge_cache[grow].size) grow = (int)i;
+    }
+    int pick = fit >= 0 ? fit : grow;
+    uint8_t *map = NULL;
+    if (pick >= 0) {
+        cached_t c = huge_cache[pick];
+        huge_bytes -= c.size;
+        memmove(&huge_cache[pick], &huge_cache[pick + 1], (huge_count - (unsigned)pick - 1) * sizeof c);
+        huge_count--;
+        if (c.size >= size) {
+            if (os_shrink(c.map, c.size, size)) map = c.map;
+            else os_unmap(c.map, c.size);
+        } else {
+            map = os_remap(c.map, c.size, size, SEG_SIZE);
+            if (!map) os_unmap(c.map, c.size);
+        }
+    }
+    pthread_mutex_unlock(&huge_mutex);
+    return map;
+}
+
+static void cache_put(uint8_t *map, size_t size) {
+    if (size > HUGE_CACHE_BYTES) { os_unmap(map, size); return; }
+    pthread_mutex_lock(&huge_mutex);
+    cache_expire(os_now_ns());
+    while (huge_count == HUGE_CACHE_SLOTS || huge_bytes + size > HUGE_CACHE_BYTES) cache_drop(0);
+    huge_cache[huge_count++] = (cached_t){ map, size, os_now_ns() };
+    huge_bytes += size;
+    pthread_mutex_unlock(&huge_mutex);
+}
+
+bool large_trim(void) {
+    pthread_mutex_lock(&huge_mutex);
+    bool any = huge_count > 0;
+    while (huge_count) cache_drop(0);
+    pthread_mutex_unlock(&huge_mutex);
+    return any;
+}
+
+void large_fork_prepare(void) { pthread_mutex_lock(&huge_mutex); }
+void large_fork_parent(void) { pthread_mutex_unlock(&huge_mutex); }
+void large_fork_child(void) { pthread_mutex_init(&huge_mutex, NULL); }
+
+/* ---- large spans -------------------------------------------------------------------------------- */
 
 static void *large_span_alloc(size_t size, bool zero) {
     size_t slices = (size + SLICE_SIZE - 1) >> SLICE_SHIFT;
@@ -37,15 +120,21 @@ static size_t huge_offset(size_t align) {
     return SEG_SIZE;
 }
 
-static void *huge_alloc(size_t size, size_t align) {
+static void *huge_alloc(size_t size, size_t align, bool zero) {
     size_t off = huge_offset(align);
     size_t body = round_up(size, OS_PAGE);
     if (body < size || body > (SIZE_MAX >> 2) - off - align - SEG_SIZE) { errno = ENOMEM; return NULL; }
     size_t map_size = off + body;
     uint8_t *h;
     if (align < SEG_SIZE) {
-        h = os_map_aligned(map_size, SEG_SIZE, NULL);
-        if (!h) return NULL;
+        h = cache_take(map_size);
+        if (h) {
+            atomic_fetch_add_explicit(&hako_global_stats.huge_cache_hit, 1, RELAXED);
+            if (zero) memset(h + off, 0, size);         /* a cached mapping holds old data */
+        } else {
+            h = os_map_aligned(map_size, SEG_SIZE, NULL);
+            if (!h) return NULL;
+        }
     } else {
         /* header at H (4 MiB aligned), block at H + SEG_SIZE aligned to align */
         size_t over = map_size + align;
@@ -72,7 +161,7 @@ static void *huge_alloc(size_t size, size_t align) {
 void *large_alloc(size_t size, size_t align, bool zero) {
     hako_init();
     if (size > PTRDIFF_MAX) { errno = ENOMEM; return NULL; }
-    void *p = (size <= LARGE_MAX && align <= SLICE_SIZE) ? large_span_alloc(size, zero) : huge_alloc(size, align);
+    void *p = (size <= LARGE_MAX && align <= SLICE_SIZE) ? large_span_alloc(size, zero) : huge_alloc(size, align, zero);
     if (p) atomic_fetch_add_explicit(&hako_global_stats.malloc, 1, RELAXED);
     return p;
 }
@@ -86,7 +175,11 @@ void huge_free(segment_t *seg) {
     atomic_fetch_add_explicit(&hako_global_stats.free, 1, RELAXED);
     central_segmap_set(seg, false);
     seg->cookie = 0;
-    os_unmap(seg, seg->map_size);
+    if (seg->user - (uint8_t *)seg >= (ptrdiff_t)SEG_SIZE) {   /* huge-aligned: its own layout */
+        os_unmap(seg, seg->map_size);
+        return;
+    }
+    cache_put((uint8_t *)seg, seg->map_size);
 }
 
 /* Grows or shrinks a huge block by moving its pages, never its bytes. */

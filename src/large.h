@@ -7,4 +7,8 @@ void *large_alloc(size_t size, size_t align, bool zero);   /* NULL + ENOMEM on f
 void  large_free(page_t *pg);                              /* a PAGE_LARGE span */
 void  huge_free(segment_t *seg);
 void *huge_realloc(segment_t *seg, size_t size);           /* NULL: caller copies instead */
+bool  large_trim(void);                                    /* unmap the cached huge mappings */
+void  large_fork_prepare(void);
+void  large_fork_parent(void);
+void  large_fork_child(void);
 #endif

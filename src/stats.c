@@ -94,6 +94,7 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "large_alloc", G(hako_global_stats.large_alloc), true);
     put_kv(&o, "huge_alloc", G(hako_global_stats.huge_alloc), true);
     put_kv(&o, "huge_remap", G(hako_global_stats.huge_realloc_remap), true);
+    put_kv(&o, "huge_cache_hit", G(hako_global_stats.huge_cache_hit), true);
     put_kv(&o, "heaps_made", G(hako_cache_stats.heaps_made), true);
     put_kv(&o, "heaps_adopted", G(hako_cache_stats.heaps_adopted), true);
     put_kv(&o, "threads_exited", G(hako_cache_stats.threads_exited), true);

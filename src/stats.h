@@ -11,7 +11,7 @@ void   stats_dump(int fd);                      /* the dump and a newline, one w
 
 /* Allocations and frees that no heap counts (large and huge blocks). */
 typedef struct global_stats {
-    _Atomic uint64_t malloc, free, large_alloc, huge_alloc, huge_realloc_remap;
+    _Atomic uint64_t malloc, free, large_alloc, huge_alloc, huge_realloc_remap, huge_cache_hit;
 } global_stats_t;
 extern global_stats_t hako_global_stats;
 #endif

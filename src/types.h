@@ -112,8 +112,7 @@ typedef struct segment {
     size_t map_size;            /* [central] bytes mapped from the segment start */
     uint8_t *user;              /* [central] the block handed out */
     size_t user_size;           /* [central] usable bytes from user */
-    uint8_t *map_base;          /* [central] mapping start (below the header for huge-aligned) */
-    uint64_t pad_[5];
+    uint64_t pad_[6];
     page_t pages[SLICES];       /* [central, owner] one descriptor per slice */
 } segment_t;
 
