@@ -104,8 +104,7 @@ static void drain_abandoned(heap_t *h) {
            load_relaxed(&h->remote) != NULL) {
         if (!heap_trylock(h)) return;
         if (atomic_load_explicit(&h->state, memory_order_seq_cst) == HEAP_ABANDONED) {
-            cache_drain(h);
-            hot_heap_collect(h, true);
+            cache_drain(h);      /* pages that empty go back to central, but for each class's current one */
             atomic_fetch_add_explicit(&hako_cache_stats.abandoned_drains, 1, RELAXED);
         }
         heap_unlock(h);

@@ -180,19 +180,12 @@ void hot_page_empty(heap_t *h, page_t *pg) {
     page_release(h, pg);
 }
 
-/* Merges each queued page's local frees into its free list and returns empty pages (with all,
- * the current ones too: the thread is leaving or trimming). */
+/* Returns the queued pages whose blocks are all back (with all, the current ones too: the thread
+ * is leaving).  Their free lists need no merging: a released span's lists are dropped. */
 void hot_heap_collect(heap_t *h, bool all) {
     for (unsigned c = 0; c < NCLASS; c++) {
         for (page_t *pg = h->queue[c].first, *next; pg; pg = next) {
             next = pg->next;
-            if (pg->local_free) {
-                block_t *tail = pg->local_free;
-                while (tail->next) tail = tail->next;
-                tail->next = pg->free;
-                pg->free = pg->local_free;
-                pg->local_free = NULL;
-            }
             if (pg->used == 0 && (all || h->cur[c] != pg)) page_release(h, pg);
         }
     }

@@ -16,7 +16,7 @@ void *hot_alloc_refill(heap_t *h, unsigned cls);         /* slow path of an allo
 void  hot_free_local_slow(heap_t *h, page_t *pg, block_t *b); /* owner free needing a queue change */
 void  hot_page_empty(heap_t *h, page_t *pg);
 void  hot_heap_init(heap_t *h);
-void  hot_heap_collect(heap_t *h, bool all);             /* merge free lists; return empty pages */
+void  hot_heap_collect(heap_t *h, bool all);             /* return empty pages to central */
 
 /* Pops a block of page pg (pg->free != NULL). */
 static inline void *hot_pop(heap_t *h, page_t *pg, block_t *b) {
