@@ -126,3 +126,36 @@ help:
 
 clean:
 	rm -rf build
+
+# ==== the allocator's tests under sanitizers and against glibc (owned by tests/) ==================
+# build/san/tsan/<test>   src/ compiled into tests/alloc/<test>.c with -fsanitize=thread
+# build/san/asan/<test>   the same with -fsanitize=address,undefined
+#   Both with -DHAKO_NO_OVERRIDE=1 (src/ exports only the hako_* names, which these tests call) and
+#   -DHAKO_TEST_SAN=1 (lighter runs, no RSS bounds).  SAN_CC is gcc by default: clang 14 does not
+#   define __SANITIZE_THREAD__, which src/ reads.  tests/sanitizers/*.t build and run them.
+# build/san/glibc/<test>  the test on glibc's malloc (tests/lib/glibc_shim.h): the reference that
+#   checks the tests themselves (tests/alloc/reference.t).
+SAN_CC       ?= gcc
+SAN_KINDS    := tsan asan
+SAN_TESTS    := threads random
+SAN_tsan     := -fsanitize=thread
+SAN_asan     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+TEST_HEADERS := $(wildcard tests/lib/*.h) include/hako.h
+SAN_DEPS     := $(SRCS) $(wildcard src/*.h) $(foreach d,$(BOXDIRS),$(wildcard $(d)/*.h)) $(TEST_HEADERS)
+
+$(TEST_BINS): $(TEST_HEADERS)
+
+define SAN_RULE
+build/san/$(1)/%: tests/alloc/%.c $$(SAN_DEPS)
+	@mkdir -p $$(dir $$@)
+	$$(SAN_CC) $$(LIBFLAGS) -Wno-missing-prototypes $$(SAN_$(1)) -DHAKO_NO_OVERRIDE=1 -DHAKO_TEST_SAN=1 \
+	  $$(DEFS) $$(INCS) -Itests/lib -o $$@ $$(SRCS) $$< -lm
+endef
+$(foreach k,$(SAN_KINDS),$(eval $(call SAN_RULE,$(k))))
+
+build/san/glibc/%: tests/alloc/%.c $(TEST_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -Wno-missing-prototypes -DHAKO_TEST_GLIBC=1 -Iinclude -Itests/lib -o $@ $< -lm
+
+.PHONY: san
+san: $(foreach k,$(SAN_KINDS),$(patsubst %,build/san/$(k)/%,$(SAN_TESTS)))

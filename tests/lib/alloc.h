@@ -3,15 +3,21 @@
  * A test is built three ways (Makefile): linked with build/libhako.so, where malloc and the
  * hako_* names are hako's; under a sanitizer (HAKO_TEST_SAN=1), with src/ compiled in and
  * HAKO_NO_OVERRIDE=1, where only the hako_* names are hako's; and against glibc as the reference
- * (HAKO_TEST_GLIBC=1, tests/lib/glibc_shim.c maps hako_* onto glibc), which shows that the checks
+ * (HAKO_TEST_GLIBC=1, tests/lib/glibc_shim.h maps hako_* onto glibc), which shows that the checks
  * of glibc semantics are right.
- *   t_rss_bytes()                  resident bytes of this process now
+ *   t_rss_bytes(), t_vm_bytes()    resident / mapped bytes of this process now
+ *   t_opaque(n), t_keep(p)         hide a value from the compiler, so that calls it could fold or
+ *                                  drop (malloc(SIZE_MAX), an unused malloc/free pair) happen
+ *   t_dirty(p, n, byte)            memset that the compiler cannot drop before a free
  *   t_scale(n)                     n, divided for the slow sanitizer builds (at least 1)
  *   t_rng(&state)                  xorshift64*: deterministic pseudo-random numbers
- *   t_fill / t_intact              write / verify a pattern that depends on a seed
+ *   t_fill / t_intact              write / verify a pattern that depends on a seed (sparse
+ *                                  beyond 512 bytes); t_intact_prefix: its first k bytes, after
+ *                                  a shrinking realloc; t_fill_all / t_intact_all: every byte
  *   t_thread(&tid, fn, arg)        pthread_create with a small stack (0 on success)
  *   T_HAKO_ONLY(fn, "name")        runs fn() unless testing glibc, where it prints one skip
- *   t_run_cases(argc, argv, cases) runs the cases named on the command line, or all of them */
+ *   t_run_cases(argc, argv, cases) runs the cases named on the command line, or all of them;
+ *                                  --list names them */
 #ifndef HAKO_ALLOC_TEST_H
 #define HAKO_ALLOC_TEST_H
 #include <pthread.h>
@@ -30,18 +36,37 @@
 #ifndef HAKO_TEST_GLIBC
 #define HAKO_TEST_GLIBC 0
 #endif
+#if HAKO_TEST_GLIBC
+#include "glibc_shim.h"
+#endif
 
 #define T_KIB ((size_t)1 << 10)
 #define T_MIB ((size_t)1 << 20)
 #define T_GIB ((size_t)1 << 30)
 
-__attribute__((unused)) static size_t t_rss_bytes(void) {
-    unsigned long pages_total = 0, pages_resident = 0;
+/* Field 0 (mapped) or 1 (resident) of /proc/self/statm, in bytes. */
+static size_t t_statm_bytes(int field) {
+    unsigned long pages[2] = {0, 0};
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f) return 0;
-    if (fscanf(f, "%lu %lu", &pages_total, &pages_resident) != 2) pages_resident = 0;
+    if (fscanf(f, "%lu %lu", &pages[0], &pages[1]) != 2) pages[field] = 0;
     fclose(f);
-    return (size_t)pages_resident * (size_t)sysconf(_SC_PAGESIZE);
+    return (size_t)pages[field] * (size_t)sysconf(_SC_PAGESIZE);
+}
+__attribute__((unused)) static size_t t_rss_bytes(void) { return t_statm_bytes(1); }
+__attribute__((unused)) static size_t t_vm_bytes(void) { return t_statm_bytes(0); }
+
+__attribute__((unused)) static size_t t_opaque(size_t n) {
+    __asm__ volatile("" : "+r"(n));
+    return n;
+}
+__attribute__((unused)) static void t_keep(const void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+
+/* A store followed by free is dead to the compiler; this one is not. */
+__attribute__((unused)) static void *t_dirty(void *p, size_t n, int byte) {
+    if (p) memset(p, byte, n);
+    t_keep(p);
+    return p;
 }
 
 /* Sanitizer builds run the same cases with less work: they are 5-20 times slower. */
@@ -84,19 +109,36 @@ __attribute__((unused)) static void t_fill(void *p, size_t n, uint64_t seed) {
     for (size_t i = n - T_PATTERN_EDGE; i < n; i++) b[i] = t_byte(i, seed);
 }
 
-/* 1 when p holds the pattern of (n, seed) written by t_fill. */
-__attribute__((unused)) static int t_intact(const void *p, size_t n, uint64_t seed) {
+/* 1 when the first k bytes of p hold what t_fill(p, n, seed) wrote there: a block of n bytes
+ * after realloc to k bytes (k < n), or k == n for the whole block. */
+__attribute__((unused)) static int t_intact_prefix(const void *p, size_t n, size_t k, uint64_t seed) {
     const uint8_t *b = p;
     if (n <= 2 * T_PATTERN_EDGE) {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n && i < k; i++)
             if (b[i] != t_byte(i, seed)) return 0;
         return 1;
     }
-    for (size_t i = 0; i < T_PATTERN_EDGE; i++)
+    for (size_t i = 0; i < T_PATTERN_EDGE && i < k; i++)
         if (b[i] != t_byte(i, seed)) return 0;
-    for (size_t i = T_PATTERN_EDGE; i < n - T_PATTERN_EDGE; i += 4096)
+    for (size_t i = T_PATTERN_EDGE; i < n - T_PATTERN_EDGE && i < k; i += 4096)
         if (b[i] != t_byte(i, seed)) return 0;
-    for (size_t i = n - T_PATTERN_EDGE; i < n; i++)
+    for (size_t i = n - T_PATTERN_EDGE; i < n && i < k; i++)
+        if (b[i] != t_byte(i, seed)) return 0;
+    return 1;
+}
+
+__attribute__((unused)) static int t_intact(const void *p, size_t n, uint64_t seed) {
+    return t_intact_prefix(p, n, n, seed);
+}
+
+__attribute__((unused)) static void t_fill_all(void *p, size_t n, uint64_t seed) {
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) b[i] = t_byte(i, seed);
+}
+
+__attribute__((unused)) static int t_intact_all(const void *p, size_t n, uint64_t seed) {
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
         if (b[i] != t_byte(i, seed)) return 0;
     return 1;
 }
@@ -114,7 +156,7 @@ __attribute__((unused)) static int t_thread(pthread_t *tid, void *(*fn)(void *),
 /* Checks of hako's own features (stats, build identity, its extra symbols) have no glibc
  * reference: there they become one skip line. */
 #if HAKO_TEST_GLIBC
-#define T_HAKO_ONLY(fn, name) T_SKIP("glibc reference run: this checks hako's own features", name)
+#define T_HAKO_ONLY(fn, name) ((void)(fn), T_SKIP("glibc reference run: checks hako's own features", name))
 #else
 #define T_HAKO_ONLY(fn, name) fn()
 #endif
@@ -124,8 +166,13 @@ typedef struct t_case {
     void (*fn)(void);
 } t_case;
 
-/* argv[1..]: case names to run (each usually in a fresh process, so RSS starts clean). */
+/* argv[1..]: case names to run (each usually in a fresh process, so RSS starts clean);
+ * --list prints the names. */
 __attribute__((unused)) static int t_run_cases(int argc, char **argv, const t_case *cases) {
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (const t_case *c = cases; c->name; c++) printf("%s\n", c->name);
+        return 0;
+    }
     if (argc < 2) {
         for (const t_case *c = cases; c->name; c++) c->fn();
         return t_done();

@@ -1,8 +1,9 @@
 /* The hako_* API of include/hako.h mapped onto glibc's malloc, so that the allocator tests can run
  * against glibc (HAKO_TEST_GLIBC=1, build/san/glibc/): the reference that shows each check of a
  * glibc semantic is right.  hako's own features (stats, build identity) are stubs here; the tests
- * skip their checks in this build. */
-#define _GNU_SOURCE
+ * skip their checks in this build.  Included once, by alloc.h, into the test's only source file. */
+#ifndef HAKO_GLIBC_SHIM_H
+#define HAKO_GLIBC_SHIM_H
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,3 +22,4 @@ void hako_free_aligned_sized(void *ptr, size_t alignment, size_t size) { (void)a
 int hako_trim(void) { return malloc_trim(0); }
 size_t hako_stats_json(char *buf, size_t cap) { return (size_t)snprintf(buf, cap, "{}"); }
 const char *hako_build_info(void) { return "glibc"; }
+#endif

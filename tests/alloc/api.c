@@ -1,0 +1,626 @@
+/* API conformance: every exported C allocator symbol, with the semantics of DESIGN.md §1
+ * "Required behaviour" (glibc's, where glibc defines them): sizes and alignment, usable size,
+ * errno and overflow, realloc(p, 0), calloc zeroing, the aligned family, the sized frees, trim,
+ * mallinfo2, mallopt, and hako's own hako_stats_json / hako_build_info.
+ * Usage: api [CASE...] (no argument: every case).  Built against glibc too (HAKO_TEST_GLIBC), where
+ * it must pass except the checks of hako's own features, which skip. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include "alloc.h"
+
+#if !HAKO_TEST_GLIBC
+/* Not declared by glibc 2.36: cfree is gone from its headers, the C23 sized frees are too new. */
+void cfree(void *ptr);
+void free_sized(void *ptr, size_t size);
+void free_aligned_sized(void *ptr, size_t alignment, size_t size);
+#else
+/* Not in glibc 2.36 at all: their checks skip in the reference run, but must compile. */
+#define cfree(p) free(p)
+#define free_sized(p, n) free(p)
+#define free_aligned_sized(p, a, n) free(p)
+#endif
+
+#define PAGE ((size_t)sysconf(_SC_PAGESIZE))
+#define SMALL_LARGE_CUT (128 * T_KIB)  /* hako's small/large cut (SMALL_MAX in src/types.h) */
+
+static int aligned_to(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
+
+/* ---- symbols -------------------------------------------------------------------------------- */
+static void symbols_are_hakos(void) {
+    static const char *const names[] = {
+        "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+        "memalign", "valloc", "pvalloc", "malloc_usable_size", "cfree", "free_sized",
+        "free_aligned_sized", "malloc_trim", "mallinfo", "mallinfo2", "mallopt", "malloc_stats",
+        "hako_malloc", "hako_stats_json", "hako_build_info", NULL};
+    for (const char *const *n = names; *n; n++) {
+        Dl_info info = {0};
+        void *sym = dlsym(RTLD_DEFAULT, *n);
+        int found = sym && dladdr(sym, &info) && info.dli_fname && strstr(info.dli_fname, "libhako");
+        if (!T_CHECK(found, "%s resolves to libhako", *n))
+            printf("#   dlsym gives %p in %s\n", sym, sym && info.dli_fname ? info.dli_fname : "?");
+    }
+}
+
+static void case_symbols(void) { T_HAKO_ONLY(symbols_are_hakos, "every allocator symbol resolves to libhako"); }
+
+/* ---- sizes, alignment, usable size ---------------------------------------------------------- */
+static void case_sizes(void) {
+    void *z[3];
+    for (int i = 0; i < 3; i++) z[i] = malloc(t_opaque(0));
+    T_CHECK(z[0] && z[1] && z[2] && z[0] != z[1] && z[1] != z[2] && z[0] != z[2],
+            "malloc(0) returns unique non-NULL pointers");
+    for (int i = 0; i < 3; i++) free(z[i]);
+
+    int misaligned = 0, short_usable = 0, unstable = 0;
+    for (size_t n = 0; n <= 70000; n += n < 4096 ? 1 : 61) {
+        void *p = malloc(n);
+        size_t u = malloc_usable_size(p);
+        misaligned += !p || !aligned_to(p, 16);
+        short_usable += u < n;
+        t_dirty(p, u, 0xee);
+        unstable += malloc_usable_size(p) != u;
+        free(p);
+    }
+    for (size_t n = 70000; n <= 16 * T_MIB; n = n * 5 / 4 + 4097) {
+        void *p = malloc(n);
+        size_t u = malloc_usable_size(p);
+        misaligned += !p || !aligned_to(p, 16);
+        short_usable += u < n;
+        if (p) ((char *)p)[u - 1] = 1;
+        unstable += malloc_usable_size(p) != u;
+        free(p);
+    }
+    T_CHECK(misaligned == 0, "malloc returns 16-byte aligned blocks for sizes 0 .. 16 MiB");
+    T_CHECK(short_usable == 0, "malloc_usable_size(p) >= the requested size, 0 .. 16 MiB");
+    T_CHECK(unstable == 0, "malloc_usable_size(p) is the same before and after writing the block");
+    T_CHECK(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL) is 0");
+
+    /* Neighbours: fill whole usable areas of interleaved sizes, then verify all. */
+    enum { N = 600 };
+    static void *b[N];
+    static size_t u[N];
+    int damaged = 0;
+    for (size_t i = 0; i < N; i++) {
+        b[i] = malloc(i * 37 % 3000 + (i % 50 == 0 ? 200000 : 0));
+        u[i] = malloc_usable_size(b[i]);
+        t_fill(b[i], u[i], i);
+    }
+    for (size_t i = 0; i < N; i++) {
+        damaged += !t_intact(b[i], u[i], i);
+        free(b[i]);
+    }
+    T_CHECK(damaged == 0, "writing all usable bytes of %d blocks damages no other block", N);
+
+    size_t worst_n = 0, worst_u = 0;
+    for (size_t n = 128; n <= SMALL_LARGE_CUT; n++) {
+        void *p = malloc(n);
+        size_t un = malloc_usable_size(p);
+        if (p && (un - n) * worst_n >= (worst_u - worst_n) * n) worst_n = n, worst_u = un;
+        free(p);
+    }
+    if (!T_CHECK(worst_n && (worst_u - worst_n) * 8 < worst_n,
+                 "size classes waste under 12.5%% for every size 128 B .. 128 KiB"))
+        printf("#   worst: malloc(%zu) has %zu usable bytes\n", worst_n, worst_u);
+
+    void *big = malloc(T_GIB);
+    T_CHECK(big && malloc_usable_size(big) >= T_GIB && aligned_to(big, 16),
+            "malloc(1 GiB) succeeds");
+    free(big);
+    size_t rss0 = t_rss_bytes();
+    big = calloc(1, T_GIB);
+    size_t rss1 = t_rss_bytes();
+    T_CHECK(big && rss1 < rss0 + 64 * T_MIB, "calloc(1, 1 GiB) does not touch the fresh pages");
+    free(big);
+}
+
+/* ---- errno, limits, overflow ------------------------------------------------------------------ */
+static void expect_enomem(void *p, const char *what) {
+    int e = errno;
+    if (!T_CHECK(p == NULL && e == ENOMEM, "%s fails with ENOMEM", what))
+        printf("#   returned %p, errno %d\n", p, e);
+    free(p);
+}
+
+static void case_errors(void) {
+    const size_t SMAX = t_opaque(SIZE_MAX), PMAX = t_opaque(PTRDIFF_MAX), G4 = t_opaque(1ul << 32);
+#define ENOMEM_CASE(expr) (errno = 0, expect_enomem((expr), #expr))
+    ENOMEM_CASE(malloc(SMAX));
+    ENOMEM_CASE(malloc(SMAX - 15));
+    ENOMEM_CASE(malloc(PMAX + 1));
+    ENOMEM_CASE(malloc(PMAX));
+    ENOMEM_CASE(malloc(t_opaque(1ul << 47)));
+    ENOMEM_CASE(calloc(SMAX, 2));
+    ENOMEM_CASE(calloc(2, SMAX));
+    ENOMEM_CASE(calloc(G4, G4));
+    ENOMEM_CASE(calloc(G4 + 1, G4 - 1));
+    ENOMEM_CASE(calloc(1, PMAX + 1));
+    ENOMEM_CASE(calloc(PMAX / 2 + 1, 2));
+    ENOMEM_CASE(realloc(NULL, SMAX));
+    ENOMEM_CASE(reallocarray(NULL, G4, G4));
+    ENOMEM_CASE(reallocarray(NULL, SMAX, 2));
+    ENOMEM_CASE(aligned_alloc(64, SMAX));
+    ENOMEM_CASE(aligned_alloc(4096, SMAX - 4000));
+    ENOMEM_CASE(aligned_alloc(T_GIB, PMAX));
+    ENOMEM_CASE(memalign(64, SMAX));
+    ENOMEM_CASE(memalign(T_MIB, SMAX - T_MIB / 2));
+    ENOMEM_CASE(valloc(SMAX));
+    ENOMEM_CASE(valloc(SMAX - 4095));
+    ENOMEM_CASE(pvalloc(SMAX));
+    ENOMEM_CASE(pvalloc(SMAX - 100));
+#undef ENOMEM_CASE
+
+    /* A failed realloc leaves the block as it was. */
+    const char *grow[] = {"realloc(p, SIZE_MAX)", "realloc(p, PTRDIFF_MAX + 1)",
+                          "reallocarray(p, 2^32, 2^32)", "reallocarray(p, SIZE_MAX, 2)"};
+    for (int i = 0; i < 4; i++) {
+        size_t n = i % 2 ? 3000 : 40;
+        char *p = malloc(n);
+        t_fill(p, n, 9);
+        errno = 0;
+        void *q = i == 0 ? realloc(p, SMAX)
+                : i == 1 ? realloc(p, PMAX + 1)
+                : i == 2 ? reallocarray(p, G4, G4)
+                         : reallocarray(p, SMAX, 2);
+        int e = errno;
+        T_CHECK(q == NULL && e == ENOMEM && t_intact(p, n, 9),
+                "%s fails with ENOMEM and leaves p intact", grow[i]);
+        free(q ? q : p);
+    }
+
+    void *out = (void *)0x1234;
+    int rc = posix_memalign(&out, 64, SMAX);
+    T_CHECK(rc == ENOMEM && out == (void *)0x1234,
+            "posix_memalign(&p, 64, SIZE_MAX) returns ENOMEM and leaves p alone");
+    size_t bad_align[] = {0, 1, 2, 4, 3, 12, 24, 48, 100, 4097, (1u << 20) + 8};
+    int einval = 0;
+    for (size_t i = 0; i < sizeof bad_align / sizeof *bad_align; i++) {
+        out = (void *)0x1234;
+        rc = posix_memalign(&out, t_opaque(bad_align[i]), 64);
+        if (rc != EINVAL || out != (void *)0x1234) {
+            printf("#   posix_memalign(&p, %zu, 64) returned %d, p %p\n", bad_align[i], rc, out);
+            einval++;
+        }
+    }
+    T_CHECK(einval == 0,
+            "posix_memalign returns EINVAL for a bad alignment (0, 1, 2, 4, 3, 24, ...) and leaves p alone");
+}
+
+/* In a child: the OS refuses memory (RLIMIT_AS), and hako says ENOMEM instead of crashing. */
+static void rlimit_child(void) {
+    void *keep = malloc(100);
+    size_t limit = t_vm_bytes() + 256 * T_MIB;
+    struct rlimit rl = {limit, limit};
+    if (setrlimit(RLIMIT_AS, &rl) != 0) exit(3);
+    const size_t huge = 512 * T_MIB;
+    errno = 0;
+    void *p = malloc(huge);
+    T_CHECK(p == NULL && errno == ENOMEM, "malloc fails with ENOMEM when the OS refuses memory");
+    errno = 0;
+    p = calloc(1, huge);
+    T_CHECK(p == NULL && errno == ENOMEM, "calloc fails with ENOMEM when the OS refuses memory");
+    errno = 0;
+    p = aligned_alloc(T_MIB, huge);
+    T_CHECK(p == NULL && errno == ENOMEM, "aligned_alloc fails with ENOMEM when the OS refuses memory");
+    t_fill(keep, 100, 1);
+    errno = 0;
+    void *moved = realloc(keep, huge);
+    T_CHECK(moved == NULL && errno == ENOMEM && t_intact(keep, 100, 1),
+            "realloc fails with ENOMEM when the OS refuses memory, keeping the block");
+    if (moved) keep = moved;
+    /* Many small blocks until the limit: each failure is ENOMEM, never a crash. */
+    size_t got = 0;
+    void **list = NULL;
+    for (;;) {
+        void **b = malloc(64 * T_KIB);
+        if (!b) break;
+        *b = list;
+        list = b;
+        got++;
+    }
+    int e = errno;
+    T_CHECK(got > 0 && e == ENOMEM, "exhausting memory with 64 KiB blocks ends in ENOMEM");
+    while (list) {
+        void **next = *list;
+        free(list);
+        list = next;
+    }
+    p = malloc(1000);
+    T_CHECK(p != NULL, "after freeing, malloc succeeds again under the limit");
+    free(p);
+    free(keep);
+    exit(t_done());
+}
+
+static void case_oom(void) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) rlimit_child();
+    int st = 0;
+    waitpid(pid, &st, 0);
+    if (!T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 3, "a process at its RLIMIT_AS survives allocation failures"))
+        printf("#   child %s %d\n", WIFSIGNALED(st) ? "killed by signal" : "exited",
+               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 1) t_failed++;  /* its not-ok lines are above */
+}
+
+/* ---- realloc --------------------------------------------------------------------------------- */
+/* RSS grows by less than 64 MiB over `rounds` calls of fn that each allocate and release `size`
+ * bytes: the release really frees (a leak would add rounds * size). */
+static int releases(void (*fn)(size_t), size_t size, size_t rounds) {
+    fn(size);
+    size_t before = t_rss_bytes();
+    for (size_t i = 0; i < rounds; i++) fn(size);
+    size_t after = t_rss_bytes();
+    if (after >= before + 64 * T_MIB)
+        printf("#   RSS grew by %zu KiB over %zu rounds of %zu bytes\n", (after - before) >> 10,
+               rounds, size);
+    return after < before + 64 * T_MIB;
+}
+
+static void realloc_zero(size_t n) {
+    t_keep(realloc(t_dirty(malloc(n), n, 1), t_opaque(0)));
+}
+
+static void case_realloc(void) {
+    void *p = malloc(100);
+    errno = 4321;
+    void *q = realloc(p, t_opaque(0));
+    T_CHECK(q == NULL && errno == 4321, "realloc(p, 0) returns NULL and leaves errno alone (glibc)");
+    free(q);
+    T_CHECK(releases(realloc_zero, 4000, 100000), "realloc(p, 0) frees p (glibc)");
+    void *a = realloc(NULL, 0), *b = realloc(NULL, 0);
+    T_CHECK(a && b && a != b, "realloc(NULL, 0) returns unique non-NULL pointers, like malloc(0)");
+    free(a);
+    free(b);
+    p = malloc(100);
+    q = reallocarray(p, 0, 8);
+    T_CHECK(q == NULL, "reallocarray(p, 0, 8) frees p and returns NULL, like realloc(p, 0)");
+    free(q);
+
+    static const size_t steps[] = {1, 16, 17, 100, 1000, 4096, 50000, 130000, 300000, T_MIB,
+                                   3 * T_MIB, 9 * T_MIB, 2 * T_MIB, 200000, 5000, 300, 20, 1};
+    size_t have = 0;
+    char *r = NULL;
+    int lost = 0;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        char *nr = realloc(r, steps[i]);
+        if (!nr) {
+            lost = 1;
+            break;
+        }
+        r = nr;
+        if (!t_intact_all(r, have < steps[i] ? have : steps[i], 5)) lost = 1;
+        if (malloc_usable_size(r) < steps[i] || !aligned_to(r, 16)) lost = 1;
+        t_fill_all(r, steps[i], 5);
+        have = steps[i];
+    }
+    free(r);
+    T_CHECK(!lost, "realloc keeps the contents while growing 1 B .. 9 MiB and shrinking back");
+
+    int bad = 0;
+    for (size_t n = 1; n < 200000; n = n * 3 + 1) {
+        char *s = malloc(n);
+        t_fill(s, n, n);
+        char *t = realloc(s, n);
+        bad += !t || !t_intact(t, n, n) || malloc_usable_size(t) < n;
+        free(t);
+    }
+    T_CHECK(bad == 0, "realloc to the same size keeps the block usable and intact");
+
+    void *al = aligned_alloc(4096, 5000);
+    t_fill(al, 5000, 77);
+    al = realloc(al, 70000);
+    T_CHECK(al && t_intact(al, 5000, 77), "realloc of an aligned block keeps its contents");
+    free(al);
+}
+
+/* ---- calloc ------------------------------------------------------------------------------------ */
+static int all_zero(const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i]) return 0;
+    return 1;
+}
+
+static void case_calloc(void) {
+    void *a = calloc(0, 8), *b = calloc(8, 0);
+    T_CHECK(a && b && a != b, "calloc(0, n) and calloc(n, 0) return unique non-NULL pointers");
+    free(a);
+    free(b);
+
+    static const size_t sizes[] = {1, 8, 24, 100, 1000, 4000, 20000, 100000, 128 * 1024,
+                                   200000, 1500000, 3 * T_MIB, 10 * T_MIB};
+    enum { K = 16 };
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t n = sizes[s];
+        void *blk[K];
+        int dirty = 0, fresh_dirty = 0;
+        for (int i = 0; i < K; i++) {
+            blk[i] = calloc(1, n);
+            fresh_dirty += !blk[i] || !all_zero(blk[i], n);
+        }
+        for (int i = 0; i < K; i++) {
+            t_dirty(blk[i], malloc_usable_size(blk[i]), 0xa5);
+            free(blk[i]);
+        }
+        for (int i = 0; i < K; i++) blk[i] = calloc(n, 1);
+        for (int i = 0; i < K; i++) {
+            dirty += !blk[i] || !all_zero(blk[i], n);
+            free(blk[i]);
+        }
+        T_CHECK(fresh_dirty == 0 && dirty == 0,
+                "calloc zeroes %zu-byte blocks, fresh and reused after being dirtied", n);
+    }
+
+    /* Dirty blocks of one size, then calloc other sizes out of the same memory. */
+    int dirty = 0;
+    for (int round = 0; round < 4; round++) {
+        void *blk[64];
+        for (int i = 0; i < 64; i++) {
+            blk[i] = malloc(64 * T_KIB);
+            t_dirty(blk[i], 64 * T_KIB, 0x5a);
+        }
+        for (int i = 0; i < 64; i++) free(blk[i]);
+        for (int i = 0; i < 64; i++) {
+            size_t n = (size_t)(round + 1) * 16 * (size_t)(i + 1);
+            blk[i] = calloc(n, 7);
+            dirty += !blk[i] || !all_zero(blk[i], n * 7);
+        }
+        for (int i = 0; i < 64; i++) free(blk[i]);
+    }
+    T_CHECK(dirty == 0, "calloc of other sizes zeroes memory that 64 KiB blocks dirtied");
+}
+
+/* ---- the aligned family --------------------------------------------------------------------- */
+typedef void *(*aligned_fn)(size_t align, size_t size);
+static void *via_posix_memalign(size_t a, size_t n) {
+    void *p = NULL;
+    return posix_memalign(&p, a, n) == 0 ? p : NULL;
+}
+static void *via_aligned_alloc(size_t a, size_t n) { return aligned_alloc(a, n); }
+static void *via_memalign(size_t a, size_t n) { return memalign(a, n); }
+
+static void every_alignment(aligned_fn fn, size_t min_align, const char *name) {
+    int bad = 0;
+    for (size_t a = min_align; a <= T_GIB; a <<= 1) {
+        size_t sizes[] = {1, a / 2 + 1, a + 16};
+        for (int i = 0; i < 3; i++) {
+            size_t n = sizes[i] > T_GIB ? T_GIB : sizes[i];
+            unsigned char *p = fn(a, n);
+            if (!p || !aligned_to(p, a) || malloc_usable_size(p) < n) {
+                printf("#   %s(%zu, %zu) gave %p\n", name, a, n, (void *)p);
+                bad++;
+            } else {
+                p[0] = 1;
+                p[n - 1] = 2;
+            }
+            free(p);
+        }
+    }
+    T_CHECK(bad == 0, "%s gives every power-of-two alignment %zu .. 1 GiB", name, min_align);
+}
+
+static int by_address(const void *a, const void *b) {
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* N blocks of (align, size <= 2 KiB) share pages: they lie on at most N/2 distinct 4 KiB pages,
+ * so they come from size classes, not a mapping (or a page) each. */
+static void dense(aligned_fn fn, size_t align, size_t size, const char *name) {
+    enum { N = 4096 };
+    static uintptr_t b[N];
+    int misaligned = 0;
+    for (int i = 0; i < N; i++) {
+        void *p = fn(align, size);
+        misaligned += !p || !aligned_to(p, align);
+        b[i] = (uintptr_t)p;
+    }
+    for (int i = 0; i < N; i++) free((void *)b[i]);
+    qsort(b, N, sizeof *b, by_address);
+    size_t pages = 0;
+    for (int i = 0; i < N; i++) pages += i == 0 || b[i] >> 12 != b[i - 1] >> 12;
+    if (!T_CHECK(misaligned == 0 && pages <= N / 2,
+                 "%d blocks of %s(%zu, %zu) are aligned and share pages (not a page each)", N,
+                 name, align, size))
+        printf("#   they lie on %zu distinct 4 KiB pages\n", pages);
+}
+
+static void aligned_release(size_t n) {
+    free(t_dirty(via_posix_memalign(T_MIB, n), n, 1));
+}
+static void huge_aligned_release(size_t n) {
+    void *p = aligned_alloc(T_GIB, n);
+    t_keep(p);
+    free(p);
+}
+
+static void case_aligned(void) {
+    every_alignment(via_posix_memalign, sizeof(void *), "posix_memalign");
+    every_alignment(via_aligned_alloc, 1, "aligned_alloc");
+    every_alignment(via_memalign, 1, "memalign");
+    dense(via_posix_memalign, 64, 64, "posix_memalign");
+    dense(via_aligned_alloc, 256, 200, "aligned_alloc");
+    dense(via_memalign, 32, 48, "memalign");
+    dense(via_posix_memalign, 512, 500, "posix_memalign");
+
+    void *p = (void *)0x1;
+    int rc = posix_memalign(&p, 64, 0);
+    T_CHECK(rc == 0 && p != (void *)0x1, "posix_memalign(&p, 64, 0) succeeds");
+    free(p);
+    p = aligned_alloc(64, 0);
+    T_CHECK(p && aligned_to(p, 64), "aligned_alloc(64, 0) returns an aligned non-NULL pointer");
+    free(p);
+
+    int bad = 0;
+    for (size_t n = 0; n < 3 * PAGE; n += 511) {
+        void *v = valloc(n);
+        bad += !v || !aligned_to(v, PAGE) || malloc_usable_size(v) < n;
+        free(v);
+    }
+    T_CHECK(bad == 0, "valloc returns page-aligned blocks");
+    bad = 0;
+    for (size_t n = 1; n < 3 * PAGE; n += 511) {
+        void *v = pvalloc(n);
+        size_t rounded = (n + PAGE - 1) & ~(PAGE - 1);
+        bad += !v || !aligned_to(v, PAGE) || malloc_usable_size(v) < rounded;
+        free(v);
+    }
+    T_CHECK(bad == 0, "pvalloc returns page-aligned blocks of whole pages");
+
+    T_CHECK(releases(aligned_release, 64 * T_KIB, 20000),
+            "free releases posix_memalign(1 MiB alignment) blocks");
+    size_t vm0 = t_vm_bytes();
+    for (int i = 0; i < 200; i++) huge_aligned_release(T_MIB);
+    size_t vm1 = t_vm_bytes();
+    T_CHECK(vm1 < vm0 + 8 * T_GIB, "free returns the address space of 1 GiB-aligned blocks");
+}
+
+/* ---- free and its variants -------------------------------------------------------------------- */
+static void free_sized_release(size_t n) { free_sized(t_dirty(malloc(n), n, 1), n); }
+static void free_aligned_sized_release(size_t n) {
+    free_aligned_sized(t_dirty(aligned_alloc(256, n), n, 1), 256, n);
+}
+static void cfree_release(size_t n) { cfree(t_dirty(malloc(n), n, 1)); }
+
+static void free_variants(void) {
+    T_CHECK(releases(free_sized_release, 20000, 50000), "free_sized(p, n) frees p");
+    T_CHECK(releases(free_aligned_sized_release, 20000, 50000),
+            "free_aligned_sized(p, a, n) frees p");
+    T_CHECK(releases(cfree_release, 20000, 50000), "cfree(p) frees p");
+    free_sized(NULL, 0);
+    free_aligned_sized(NULL, 64, 0);
+    cfree(NULL);
+    T_CHECK(1, "free_sized, free_aligned_sized and cfree accept NULL");
+    static const size_t sizes[] = {1, 300, 5000, 100000, 700000, 3 * T_MIB};
+    int kept = 1;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        void *p = malloc(sizes[i]);
+        errno = 777;
+        free_sized(p, sizes[i]);
+        kept &= errno == 777;
+        p = aligned_alloc(4096, sizes[i]);
+        free_aligned_sized(p, 4096, sizes[i]);
+        kept &= errno == 777;
+        cfree(malloc(sizes[i]));
+        kept &= errno == 777;
+    }
+    T_CHECK(kept, "free_sized, free_aligned_sized and cfree never change errno");
+}
+
+static void case_free(void) {
+    static const size_t sizes[] = {0, 1, 300, 5000, 100000, 700000, 3 * T_MIB, 64 * T_MIB};
+    int kept = 1;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        void *p = malloc(sizes[i]);
+        t_keep(p);
+        errno = 777;
+        free(p);
+        kept &= errno == 777;
+        p = aligned_alloc(T_MIB, sizes[i] + 1);
+        t_keep(p);
+        errno = 778;
+        free(p);
+        kept &= errno == 778;
+    }
+    void *g = aligned_alloc(T_GIB, 100);
+    t_keep(g);
+    errno = 779;
+    free(g);
+    kept &= errno == 779;
+    errno = 780;
+    free(NULL);
+    kept &= errno == 780;
+    void *none = malloc(t_opaque(SIZE_MAX));
+    t_keep(none);
+    free(none);  /* after a failure, free(NULL) keeps ENOMEM */
+    kept &= errno == ENOMEM;
+    T_CHECK(kept, "free never changes errno (small, large, huge, aligned, NULL blocks)");
+    T_HAKO_ONLY(free_variants, "free_sized, free_aligned_sized and cfree (not in glibc 2.36)");
+}
+
+/* ---- trim, mallinfo2, mallopt, the hako_* names ---------------------------------------------- */
+static void case_trim(void) {
+    enum { N = 6000 };  /* about 96 MiB */
+    static void *b[N];
+    size_t before = t_rss_bytes();
+    uint64_t rng = 3;
+    for (int i = 0; i < N; i++) {
+        size_t n = 1 + t_rng(&rng) % (32 * T_KIB);
+        b[i] = malloc(n);
+        t_dirty(b[i], n, 1);
+    }
+    for (int i = 0; i < N; i++) free(b[i]);
+    int rc = malloc_trim(0);
+    size_t after = t_rss_bytes();
+    T_CHECK(rc == 0 || rc == 1, "malloc_trim(0) returns 0 or 1");
+    if (!T_CHECK(after < before + 16 * T_MIB, "after malloc_trim(0), freed small blocks leave RSS"))
+        printf("#   RSS %zu KiB before, %zu KiB after the free and trim\n", before >> 10, after >> 10);
+    T_CHECK(malloc_trim(1 << 20) <= 1, "malloc_trim(pad) returns 0 or 1");
+
+    void *live[8];
+    for (int i = 0; i < 8; i++) live[i] = malloc(T_MIB);
+    struct mallinfo2 mi = mallinfo2();
+    size_t reported = mi.uordblks + mi.hblkhd;
+    int all_zero = !mi.arena && !mi.ordblks && !mi.hblks && !mi.hblkhd && !mi.uordblks &&
+                   !mi.fordblks && !mi.keepcost;
+    T_CHECK(all_zero || reported >= 8 * T_MIB,
+            "mallinfo2 is all zero or counts 8 MiB of live blocks as in use");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    struct mallinfo m1 = mallinfo();
+#pragma GCC diagnostic pop
+    t_keep(&m1);
+    T_CHECK(1, "mallinfo returns");
+    for (int i = 0; i < 8; i++) free(live[i]);
+
+    int r1 = mallopt(M_ARENA_MAX, 2), r2 = mallopt(M_TRIM_THRESHOLD, 1 << 20),
+        r3 = mallopt(M_MMAP_THRESHOLD, 1 << 20), r4 = mallopt(-12345, 3);
+    void *p = malloc(100000);
+    T_CHECK((r1 | r2 | r3 | r4) <= 1 && r1 >= 0 && r2 >= 0 && r3 >= 0 && r4 >= 0 && p,
+            "mallopt returns 0 or 1 and allocation works after it");
+    free(p);
+
+    p = malloc(100);
+    T_CHECK(hako_usable_size(p) == malloc_usable_size(p) && hako_usable_size(p) >= 100,
+            "hako_usable_size and malloc_usable_size agree on a malloc block");
+    hako_free(p);
+    p = hako_malloc(200);
+    T_CHECK(p && malloc_usable_size(p) >= 200, "a hako_malloc block is a malloc block");
+    free(p);
+}
+
+static void stats_api(void) {
+    char buf[8192];
+    size_t len = hako_stats_json(NULL, 0);
+    size_t len2 = hako_stats_json(buf, sizeof buf);
+    T_CHECK(len > 2 && len < sizeof buf && strlen(buf) == len2 && buf[0] == '{' &&
+                buf[len2 - 1] == '}' && !strchr(buf, '\n'),
+            "hako_stats_json writes one JSON object line and returns its length");
+    memset(buf, 'x', sizeof buf);
+    size_t full = hako_stats_json(buf, 10);
+    T_CHECK(full > 9 && strlen(buf) == 9 && buf[10] == 'x',
+            "hako_stats_json truncates to cap bytes with a NUL and returns the full length");
+    const char *info = hako_build_info();
+    T_CHECK(info && strncmp(info, "hako ", 5) == 0 && strstr(info, " build ") && strstr(info, " flags"),
+            "hako_build_info says \"hako VERSION build HASH flags ...\"");
+    printf("#   %s\n", info ? info : "(null)");
+}
+
+static void case_stats(void) { T_HAKO_ONLY(stats_api, "hako_stats_json and hako_build_info"); }
+
+int main(int argc, char **argv) {
+    static const t_case cases[] = {
+        {"symbols", case_symbols}, {"sizes", case_sizes},     {"errors", case_errors},
+        {"oom", case_oom},         {"realloc", case_realloc}, {"calloc", case_calloc},
+        {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
+        {"stats", case_stats},     {NULL, NULL},
+    };
+    return t_run_cases(argc, argv, cases);
+}

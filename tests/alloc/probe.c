@@ -1,0 +1,64 @@
+/* A small program for tests/alloc/env.t, which runs it under HAKO_STATS, HAKO_STATS_FILE,
+ * HAKO_VERBOSE and friends and reads what hako writes.  It allocates a known amount and prints on
+ * stdout "pid N", "info <hako_build_info()>" and "json <hako_stats_json()>".
+ * Usage: probe [threads|malloc_stats|fork]
+ *   threads       3 threads each malloc 1000 blocks and free 1000 of main's (remote frees)
+ *   malloc_stats  calls malloc_stats() before exiting
+ *   fork          a forked child allocates and exits too (two processes, two dumps) */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <sys/wait.h>
+#include "alloc.h"
+
+enum { BLOCKS = 1000, THREADS = 3 };
+static void *main_blocks[THREADS][BLOCKS];
+
+static void *worker(void *arg) {
+    void **theirs = arg;
+    for (int i = 0; i < BLOCKS; i++) {
+        void *mine = malloc(32 + (size_t)i);
+        t_keep(mine);
+        free(mine);
+        free(theirs[i]);
+    }
+    return NULL;
+}
+
+static void allocate_some(void) {
+    for (int i = 0; i < BLOCKS; i++) {
+        void *p = malloc((size_t)i * 7 + 1);
+        t_keep(p);
+        free(p);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "";
+    allocate_some();
+    if (!strcmp(mode, "threads")) {
+        pthread_t tid[THREADS];
+        for (int t = 0; t < THREADS; t++)
+            for (int i = 0; i < BLOCKS; i++) main_blocks[t][i] = malloc(64);
+        for (int t = 0; t < THREADS; t++)
+            if (t_thread(&tid[t], worker, main_blocks[t]) != 0) return 3;
+        for (int t = 0; t < THREADS; t++) pthread_join(tid[t], NULL);
+    }
+    if (!strcmp(mode, "fork")) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            allocate_some();
+            exit(0);
+        }
+        int st;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) return 4;
+    }
+    printf("pid %d\n", (int)getpid());
+    printf("info %s\n", hako_build_info());
+    char json[16384];
+    hako_stats_json(json, sizeof json);
+    printf("json %s\n", json);
+    fflush(stdout);
+    if (!strcmp(mode, "malloc_stats")) malloc_stats();
+    return 0;
+}
