@@ -40,24 +40,44 @@ static bool heap_trylock(heap_t *h) {
 
 static void heap_unlock(heap_t *h) { atomic_store_explicit(&h->lock, 0, memory_order_release); }
 
+/* ---- handing blocks to their owner: one at a time, or batched by a box ----------------------------- */
+#if HAKO_OWNER_STASH
+#include "owner_stash.h"    /* boxes/owner_stash: remote frees buffered per owner, handed over in chains */
+#else
+static inline bool stash_put(heap_t *self, heap_t *owner, block_t *b) { (void)self; (void)owner; (void)b; return false; }
+static inline void stash_flush(heap_t *self) { (void)self; }
+#endif
+
 /* ---- remote frees ------------------------------------------------------------------------------- */
 
 static void drain_abandoned(heap_t *h);
 
+/* Pushes the chain head..tail (linked by next) on the owner's remote list with one CAS. */
+void cache_push_chain(heap_t *owner, block_t *head, block_t *tail) {
+    block_t *old = load_relaxed(&owner->remote);
+    do {
+        tail->next = old;
+    } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, head, memory_order_seq_cst, RELAXED));
+    if (unlikely(atomic_load_explicit(&owner->state, memory_order_seq_cst) == HEAP_ABANDONED))
+        drain_abandoned(owner);
+}
+
 void cache_remote_free(heap_t *self, heap_t *owner, block_t *b) {
     b->mark = block_mark(b);
-    block_t *head = load_relaxed(&owner->remote);
-    do {
-        b->next = head;
-    } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &head, b, memory_order_seq_cst, RELAXED));
     if (self != &hako_empty_heap) {
         STAT_INC(self->stats.free);
         STAT_INC(self->stats.remote_free);
+        if (stash_put(self, owner, b)) return;
     } else {
         atomic_fetch_add_explicit(&hako_cache_stats.remote_free_heapless, 1, RELAXED);
     }
-    if (unlikely(atomic_load_explicit(&owner->state, memory_order_seq_cst) == HEAP_ABANDONED))
-        drain_abandoned(owner);
+    cache_push_chain(owner, b, b);
+}
+
+/* The owner is on its slow path: it hands over what it holds for others, takes back its own. */
+void cache_slow_path(heap_t *h) {
+    stash_flush(h);
+    if (load_relaxed(&h->remote)) cache_drain(h);
 }
 
 /* Takes the remote list, one pop at a time, at most REMOTE_TAKE_MAX blocks so that one slow path
@@ -65,6 +85,10 @@ void cache_remote_free(heap_t *self, heap_t *owner, block_t *b) {
  * abandoned heap's lock, so a pop cannot meet ABA). */
 #define REMOTE_TAKE_MAX 4096
 static block_t *remote_take(heap_t *h) {
+#if HAKO_FULL_DRAIN_EXCHANGE
+    /* boxes/full_drain_exchange: everything, with one atomic exchange */
+    return atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
+#else
     block_t *taken = NULL;
     unsigned n = 0;
     block_t *head = atomic_load_explicit(&h->remote, memory_order_acquire);
@@ -78,6 +102,7 @@ static block_t *remote_take(heap_t *h) {
         }
     }
     return taken;
+#endif
 }
 
 /* Files each taken block back in its page, as a local free of the owner. */
@@ -148,6 +173,7 @@ static void thread_exit(void *arg) {
     heap_t *h = arg;
     if (h != hako_tl_heap) return;
     hako_tl_heap = &hako_empty_heap;
+    stash_flush(h);
     cache_drain(h);
     hot_heap_collect(h, true);
     atomic_store_explicit(&h->state, HEAP_ABANDONED, memory_order_seq_cst);

@@ -6,6 +6,8 @@
 heap_t *cache_heap_acquire(void);                 /* the calling thread's heap, made or adopted */
 void    cache_remote_free(heap_t *self, heap_t *owner, block_t *b);
 void    cache_drain(heap_t *h);                   /* owner: take back blocks others freed */
+void    cache_slow_path(heap_t *h);               /* owner on a slow path: hand over, take back */
+void    cache_push_chain(heap_t *owner, block_t *head, block_t *tail);  /* one CAS */
 bool    cache_trim(void);                         /* drain abandoned heaps, return their empty pages */
 void    cache_init(void);
 void    cache_fork_prepare(void);

@@ -1,6 +1,6 @@
 /* hot.c: the hot layer's slow paths: class queues, refilling a page's free list, new pages.
  * Owns: the calling thread's heap (see hot.h).
- * May call: cache (cache_drain, cache_heap_acquire), central (spans).
+ * May call: cache (cache_slow_path, cache_heap_acquire), central (spans).
  *
  * Each size class has a queue of pages that may still have free blocks; its head is the current
  * page, mirrored in heap->cur[] and, for sizes up to DIRECT_MAX, in heap->direct[] so that the
@@ -118,7 +118,7 @@ static void page_extend(page_t *pg) {
 
 /* A page with a block to hand out for class cls, made the queue head; NULL when out of memory. */
 static page_t *page_find(heap_t *h, unsigned cls) {
-    if (load_relaxed(&h->remote)) cache_drain(h);
+    cache_slow_path(h);
     page_t *pg = h->queue[cls].first;
     while (pg) {
         if (pg->free) break;

@@ -146,6 +146,7 @@ typedef struct heap {
     _Atomic(block_t *) remote;      /* [atomic] blocks of this heap freed by other threads */
     _Atomic int state;              /* [atomic] enum heap_state */
     _Atomic int lock;               /* [atomic] held by whoever drains an abandoned heap, or adopts it */
+    void *stash;                    /* [owner] blocks it freed for other heaps, held by a cache box */
     uint32_t id;                    /* [init] */
     struct heap *next_all;          /* [init] registry of every heap ever made */
     struct heap *next_pool;         /* [heaps lock] pool of abandoned heaps */
