@@ -375,6 +375,20 @@ static void case_calloc(void) {
         for (int i = 0; i < 64; i++) free(blk[i]);
     }
     T_CHECK(dirty == 0, "calloc of other sizes zeroes memory that 64 KiB blocks dirtied");
+
+    /* Small blocks dirty whole pages; once free, their memory can come back as large blocks. */
+    enum { SMALL = 20000 };
+    static void *small[SMALL];
+    for (int i = 0; i < SMALL; i++) small[i] = t_dirty(malloc(1000 + (size_t)i % 3000), 1000, 0x77);
+    for (int i = 0; i < SMALL; i++) free(small[i]);
+    dirty = 0;
+    for (int i = 0; i < 24; i++) {
+        size_t n = (size_t)(i + 1) * 200 * T_KIB;
+        small[i] = calloc(n, 1);
+        dirty += !small[i] || !all_zero(small[i], n);
+    }
+    for (int i = 0; i < 24; i++) free(small[i]);
+    T_CHECK(dirty == 0, "calloc of large blocks zeroes memory that small blocks dirtied");
 }
 
 /* ---- the aligned family --------------------------------------------------------------------- */
@@ -596,6 +610,31 @@ static void case_trim(void) {
     free(p);
 }
 
+/* Freed memory does not stay resident without bound: without malloc_trim, RSS falls back. */
+static void bounded_retention(void) {
+    static const size_t sizes[] = {1000, 300 * T_KIB, 8 * T_MIB};
+    enum { KINDS = 3 };
+    static void *b[KINDS][270000];  /* 256 MiB / 1000 B */
+    size_t n[KINDS], before = t_rss_bytes();
+    for (int k = 0; k < KINDS; k++) {
+        n[k] = 256 * T_MIB / sizes[k];
+        for (size_t i = 0; i < n[k]; i++) b[k][i] = t_dirty(malloc(sizes[k]), sizes[k], 1);
+    }
+    size_t live = t_rss_bytes();
+    for (int k = 0; k < KINDS; k++)
+        for (size_t i = 0; i < n[k]; i++) free(b[k][i]);
+    size_t after = t_rss_bytes();
+    if (!T_CHECK(after < before + 256 * T_MIB,
+                 "after freeing 768 MiB of small, large and huge blocks, RSS falls back by 512 MiB "
+                 "without malloc_trim"))
+        printf("#   RSS %zu MiB before, %zu MiB live, %zu MiB after the frees\n", before >> 20,
+               live >> 20, after >> 20);
+}
+
+static void case_retention(void) {
+    T_HAKO_ONLY(bounded_retention, "freed memory returns to the OS by a bounded policy (glibc keeps more)");
+}
+
 static void stats_api(void) {
     char buf[8192];
     size_t len = hako_stats_json(NULL, 0);
@@ -620,7 +659,7 @@ int main(int argc, char **argv) {
         {"symbols", case_symbols}, {"sizes", case_sizes},     {"errors", case_errors},
         {"oom", case_oom},         {"realloc", case_realloc}, {"calloc", case_calloc},
         {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
-        {"stats", case_stats},     {NULL, NULL},
+        {"retention", case_retention}, {"stats", case_stats}, {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);
 }

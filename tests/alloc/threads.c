@@ -1,6 +1,6 @@
 /* Threads: hundreds of threads at once, all-to-all remote frees, thread churn, producer/consumer,
  * frees from threads that never allocated, memory whose owner thread exited, a thread whose first
- * call is free or realloc, and fork from a threaded parent.
+ * call is free or realloc, allocation in thread-exit destructors, and fork from a threaded parent.
  * Only the hako_* API is used, so the same file runs under the sanitizers (tests/sanitizers).
  * Usage: threads [CASE...]; tests/alloc/threads.t runs each case in a fresh process, so that an
  * RSS bound starts from a clean process.  RSS bounds are skipped under the sanitizers, whose
@@ -504,6 +504,62 @@ static void case_firstcall(void) {
     first_call(fc_free_sized, 900, "free_sized of another thread's block");
 }
 
+/* ---- tlsdtor: malloc and free in thread-specific-data destructors --------------------------- */
+/* The key is made after hako's own, so its destructor runs after hako has taken the thread's heap
+ * back: the thread allocates again while it exits.  glibc also frees in exiting threads. */
+#define TD_THREADS 2000
+static pthread_key_t td_key;
+static _Atomic int td_ran, td_bad;
+static void *td_left[4];  /* a block each destructor leaves to the next thread of its slot */
+
+static void td_destructor(void *v) {
+    size_t slot = (size_t)((uintptr_t)v & 3);
+    char *own = (char *)((uintptr_t)v & ~(uintptr_t)3);
+    if (!t_intact(own, 5000, 5)) atomic_fetch_add(&td_bad, 1);
+    hako_free(own);
+    void *b[3] = {hako_malloc(100), hako_malloc(20000), hako_malloc(300 * T_KIB)};
+    for (int i = 0; i < 3; i++) {
+        if (!b[i]) atomic_fetch_add(&td_bad, 1);
+        else t_fill(b[i], 100, (uint64_t)i);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (b[i] && !t_intact(b[i], 100, (uint64_t)i)) atomic_fetch_add(&td_bad, 1);
+        hako_free(b[i]);
+    }
+    hako_free(td_left[slot]);
+    td_left[slot] = b[2];
+    atomic_fetch_add(&td_ran, 1);
+}
+
+static void *td_worker(void *arg) {
+    char *own = hako_malloc(5000);
+    if (!own) return NULL;
+    t_fill(own, 5000, 5);
+    pthread_setspecific(td_key, (void *)((uintptr_t)own | ((uintptr_t)arg & 3)));
+    return NULL;
+}
+
+static void case_tlsdtor(void) {
+    hako_free(hako_malloc(1));  /* hako's own key exists before this one */
+    pthread_key_create(&td_key, td_destructor);
+    size_t total = t_scale(TD_THREADS), warm = 0, worst = 0;
+    for (size_t t = 0; t < total; t += 4) {
+        pthread_t tid[4];
+        int started[4];
+        for (size_t i = 0; i < 4; i++) started[i] = t_thread(&tid[i], td_worker, (void *)i) == 0;
+        for (size_t i = 0; i < 4; i++)
+            if (started[i]) pthread_join(tid[i], NULL);
+        size_t rss = t_rss_bytes();
+        if (t + 4 == total / 10) warm = rss;
+        if (warm && rss > worst) worst = rss;
+    }
+    for (size_t i = 0; i < 4; i++) hako_free(td_left[i]);
+    T_CHECK(atomic_load(&td_ran) == (int)total && atomic_load(&td_bad) == 0,
+            "%zu exiting threads malloc and free in a thread-specific-data destructor", total);
+    rss_check(worst <= warm + RSS_SLACK,
+              "allocating in thread-exit destructors does not grow RSS (16 MiB bound)", warm, worst);
+}
+
 /* ---- fork: from a parent whose other threads allocate --------------------------------------- */
 #define FORK_WORKERS 3
 static _Atomic int fork_stop, fork_bad;
@@ -599,6 +655,7 @@ int main(int argc, char **argv) {
         {"nevermalloc", case_nevermalloc},
         {"orphans", case_orphans},
         {"firstcall", case_firstcall},
+        {"tlsdtor", case_tlsdtor},
         {"fork", case_fork},
         {NULL, NULL},
     };
