@@ -153,7 +153,18 @@ static void case_errors(void) {
     ENOMEM_CASE(valloc(SMAX - 4095));
     ENOMEM_CASE(pvalloc(SMAX));
     ENOMEM_CASE(pvalloc(SMAX - 100));
+    ENOMEM_CASE(aligned_alloc(t_opaque(1ul << 62), 1));
+    ENOMEM_CASE(aligned_alloc(T_MIB, t_opaque(1ul << 62)));
 #undef ENOMEM_CASE
+
+    errno = 0;
+    void *r = memalign(t_opaque((1ul << 63) + 1), 1);
+    T_CHECK(r == NULL && errno == EINVAL,
+            "memalign(2^63 + 1, 1) fails with EINVAL (no power of two above it, as glibc)");
+    void *out = (void *)0x1234;
+    int rc = posix_memalign(&out, t_opaque(1ul << 63), 1);
+    T_CHECK(rc == ENOMEM && out == (void *)0x1234,
+            "posix_memalign(&p, 2^63, 1) returns ENOMEM and leaves p alone");
 
     /* A failed realloc leaves the block as it was. */
     const char *grow[] = {"realloc(p, SIZE_MAX)", "realloc(p, PTRDIFF_MAX + 1)",
@@ -173,8 +184,8 @@ static void case_errors(void) {
         free(q ? q : p);
     }
 
-    void *out = (void *)0x1234;
-    int rc = posix_memalign(&out, 64, SMAX);
+    out = (void *)0x1234;
+    rc = posix_memalign(&out, 64, SMAX);
     T_CHECK(rc == ENOMEM && out == (void *)0x1234,
             "posix_memalign(&p, 64, SIZE_MAX) returns ENOMEM and leaves p alone");
     size_t bad_align[] = {0, 1, 2, 4, 3, 12, 24, 48, 100, 4097, (1u << 20) + 8};
