@@ -519,10 +519,11 @@ static void free_variants(void) {
     T_CHECK(releases(free_aligned_sized_release, 20000, 50000),
             "free_aligned_sized(p, a, n) frees p");
     T_CHECK(releases(cfree_release, 20000, 50000), "cfree(p) frees p");
+    errno = 99;
     free_sized(NULL, 0);
     free_aligned_sized(NULL, 64, 0);
     cfree(NULL);
-    T_CHECK(1, "free_sized, free_aligned_sized and cfree accept NULL");
+    T_CHECK(errno == 99, "free_sized, free_aligned_sized and cfree accept NULL quietly");
     static const size_t sizes[] = {1, 300, 5000, 100000, 700000, 3 * T_MIB};
     int kept = 1;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
@@ -601,8 +602,10 @@ static void case_trim(void) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     struct mallinfo m1 = mallinfo();
 #pragma GCC diagnostic pop
-    t_keep(&m1);
-    T_CHECK(1, "mallinfo returns");
+    int m1_zero = !m1.arena && !m1.ordblks && !m1.hblks && !m1.hblkhd && !m1.uordblks &&
+                  !m1.fordblks && !m1.keepcost;
+    T_CHECK(m1_zero || (size_t)m1.uordblks + (size_t)m1.hblkhd >= 8 * T_MIB,
+            "mallinfo is all zero or counts 8 MiB of live blocks as in use");
     for (int i = 0; i < 8; i++) free(live[i]);
 
     int r1 = mallopt(M_ARENA_MAX, 2), r2 = mallopt(M_TRIM_THRESHOLD, 1 << 20),
