@@ -3,8 +3,8 @@
 # stops it with SIGABRT and the one line "hako: free(): <cause> <pointer>" on stderr
 # ("hako: realloc(): ..." for realloc).  The cause's wording is hako's; it is shown as a diagnostic.
 set -euo pipefail
-# shellcheck source=tests/lib/tap.sh
-source "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/alloc.sh
+source "$(dirname "$0")/../lib/alloc.sh"
 bin=build/tests/alloc/badfree
 ulimit -c 0
 tmp=$(mktemp -d)

@@ -4,8 +4,8 @@
 # an unknown HAKO_* variable is reported; hako_stats_json() and hako_build_info() agree with
 # build/libhako.so's build.json.  The program is tests/alloc/probe.c.
 set -euo pipefail
-# shellcheck source=tests/lib/tap.sh
-source "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/alloc.sh
+source "$(dirname "$0")/../lib/alloc.sh"
 bin=build/tests/alloc/probe
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -13,7 +13,7 @@ build_json=$(dirname "$(readlink -f build/libhako.so)")/build.json
 hash=$(jq -r .hash "$build_json")
 flags=$(jq -c .flags "$build_json")
 
-# probe NAME [ENV=VALUE...] -- [ARG]: runs the probe with a clean HAKO_* environment; its stdout is
+# probe NAME [ENV=VALUE...] -- [ARG]: runs the probe with these HAKO_* variables only; its stdout is
 # $tmp/NAME.out, stderr $tmp/NAME.err, exit status $tmp/NAME.rc.
 probe() {
   local name=$1 rc=0
@@ -21,7 +21,7 @@ probe() {
   local -a envs=()
   while (($#)) && [[ $1 != -- ]]; do envs+=("$1"); shift; done
   shift
-  env -u HAKO_STATS -u HAKO_STATS_FILE -u HAKO_VERBOSE "${envs[@]}" "$bin" "$@" \
+  env "${envs[@]}" "$bin" "$@" \
     >"$tmp/$name.out" 2>"$tmp/$name.err" || rc=$?
   echo "$rc" >"$tmp/$name.rc"
 }

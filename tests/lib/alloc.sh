@@ -12,6 +12,10 @@
 # shellcheck source=tests/lib/tap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
+# hako reads every HAKO_* variable and reports unknown ones on stderr; the tests start without any
+# (the project's own, like HAKO_TEST_TIMEOUT, included) and set the ones they test.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^HAKO_' || true)
+
 SANITIZED_TESTS=(threads random)
 SANITIZER_REPORT='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:'
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Helpers for tests/preload/*.t: a real program on hako's malloc (LD_PRELOAD=build/libhako.so)
-# must behave exactly as on glibc's.  Source it; it sources tap.sh and makes $tmp (removed at exit).
+# must behave exactly as on glibc's.  Source it; it sources alloc.sh and makes $tmp (removed at exit).
 #   need PROGRAM                       ends the test file with one skip when PROGRAM is missing
 #   same_as_glibc [-s N] NAME CMD...   runs CMD twice, each time in a fresh empty directory with
 #                                      stdin from /dev/null: on glibc, then on hako with its exit
@@ -8,13 +8,13 @@
 #                                      (status N, default 0, and some output), that on hako the
 #                                      exit status, stdout and stderr are glibc's, and that the
 #                                      dumps show hako served the mallocs (the preload took effect).
-# shellcheck source=tests/lib/tap.sh
-source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+# shellcheck source=tests/lib/alloc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/alloc.sh"
 HAKO_SO=$HAKO_ROOT/build/libhako.so
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C TZ=UTC
-unset HAKO_STATS HAKO_STATS_FILE HAKO_VERBOSE LD_PRELOAD
+unset LD_PRELOAD
 
 need() {
   if ! command -v "$1" >/dev/null; then
