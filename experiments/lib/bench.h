@@ -40,6 +40,7 @@ static struct {
     char extra[4096];          /* ,"key":value pairs of the experiment's own */
     size_t extra_len;
     atomic_int failing;
+    uint64_t unlisted;         /* bit i: params[i] is left out of the output line (e.g. a port) */
 } bench;
 
 static inline void bench_usage(const char *summary, FILE *f) {
@@ -100,6 +101,13 @@ static inline void bench_init(int argc, char **argv, const char *name, const cha
                               p->min, p->max, v);
         p->value = x;
     }
+}
+
+/* Leaves a parameter out of the output line's params: one that varies run to run (a port). */
+static inline void bench_unlist(const char *name) {
+    struct bench_param *p = bench_find(name, strlen(name));
+    if (p)
+        bench.unlisted |= 1ULL << (p - bench.params);
 }
 
 static inline uint64_t bench_param(const char *name) {
@@ -214,8 +222,9 @@ static inline long bench_peak_rss_kb(void) {
 static inline void bench_print(const char *check) {
     double s = bench_seconds();
     printf("{\"experiment\":\"%s\",\"params\":{", bench.name);
-    for (int i = 0; i < bench.nparams; i++)
-        printf("%s\"%s\":%" PRIu64, i ? "," : "", bench.params[i].name, bench.params[i].value);
+    for (int i = 0, n = 0; i < bench.nparams; i++)
+        if (!(bench.unlisted >> i & 1))
+            printf("%s\"%s\":%" PRIu64, n++ ? "," : "", bench.params[i].name, bench.params[i].value);
     printf("},\"ops\":%" PRIu64 ",\"seconds\":%.6f,\"ops_per_s\":%.1f,\"check\":\"", bench.ops, s,
            s > 0 ? (double)bench.ops / s : 0.0);
     for (const char *c = check; *c; c++) {
