@@ -2,6 +2,7 @@
 # Helpers for tests/preload/*.t: a real program on hako's malloc (LD_PRELOAD=build/libhako.so)
 # must behave exactly as on glibc's.  Source it; it sources alloc.sh and makes $tmp (removed at exit).
 #   need PROGRAM                       ends the test file with one skip when PROGRAM is missing
+#   $PYTHON3                           the system's python3 (not a version manager's shim script)
 #   same_as_glibc [-s N] NAME CMD...   runs CMD twice, each time in a fresh empty directory with
 #                                      stdin from /dev/null: on glibc, then on hako with its exit
 #                                      dumps in a HAKO_STATS_FILE.  Checks that the glibc run works
@@ -15,6 +16,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C TZ=UTC
 unset LD_PRELOAD
+
+PYTHON3=/usr/bin/python3
+if [[ ! -x $PYTHON3 ]]; then PYTHON3=$(command -v python3 || echo python3); fi
+export PYTHON3
 
 need() {
   if ! command -v "$1" >/dev/null; then
