@@ -249,6 +249,8 @@ ENTRY(int, posix_memalign, (void **out, size_t a, size_t n), (out, a, n))
 ENTRY(size_t, usable_size, (const void *p), (p))
 API void hako_free_sized(void *p, size_t size) { (void)size; hako_free(p); }
 API void hako_free_aligned_sized(void *p, size_t align, size_t size) { (void)align; (void)size; hako_free(p); }
+
+#ifndef HAKO_NO_OVERRIDE
 static void *memalign_entry(size_t align, size_t size) {
 #if HAKO_CHECKS_FULL
     return checks_memalign(align, size);
@@ -256,8 +258,6 @@ static void *memalign_entry(size_t align, size_t size) {
     return core_memalign(align, size);
 #endif
 }
-
-#ifndef HAKO_NO_OVERRIDE
 /* ---- the C library's names ------------------------------------------------------------------------------ */
 
 void *malloc(size_t) ALIAS(hako_malloc);

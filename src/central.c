@@ -146,11 +146,11 @@ static void span_mark(segment_t *s, unsigned first, unsigned n, enum page_kind k
     for (unsigned i = 0; i < n; i++) {
         page_t *pg = &s->pages[first + i];
         /* a pointer into a free run resolves to its own FREE descriptor */
-        pg->slice_offset = (uint16_t)(kind == PAGE_FREE ? 0 : i);
+        pg->slice_offset = (uint8_t)(kind == PAGE_FREE ? 0 : i);
         pg->kind = (uint8_t)(i == 0 ? kind : PAGE_FREE);
     }
     page_t *pg = &s->pages[first];
-    pg->slice_count = (uint16_t)n;
+    pg->slice_count = (uint8_t)n;
 }
 
 page_t *central_alloc_span(size_t slices, enum page_kind kind) {
@@ -179,6 +179,7 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     s->dirty_mask &= ~bits;
     s->free_count -= n;
     span_mark(s, first, n, kind);
+    pg->gen++;
     if (s->free_count == 0 && s->next) { list_remove(s); list_push_back(s); }
     atomic_fetch_add_explicit(&hako_central_stats.spans_alloc, 1, RELAXED);
     central_unlock();

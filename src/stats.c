@@ -4,6 +4,7 @@
  * the dump is written once, at exit (HAKO_STATS=1), or on malloc_stats()/hako_stats_json(). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,18 +126,36 @@ void stats_dump(int fd) {
     hako_write_all(fd, buf, n);
 }
 
+/* Programs may close stderr before the exit dump (coreutils do): the dump then goes to a copy of
+ * stderr taken at start, but only to a descriptor that still is that same file, so it never lands
+ * in a file the program has since opened as fd 2 or as the copy's number. */
+static int stderr_copy = -1;
+static struct stat stderr_id;
+
+static bool same_file(int fd) {
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == stderr_id.st_dev && st.st_ino == stderr_id.st_ino;
+}
+
+static int stderr_now(void) {
+    if (same_file(2)) return 2;
+    if (same_file(stderr_copy)) return stderr_copy;
+    return -1;
+}
+
 static void dump_at_exit(void) {
-    int fd = 2;
+    int fd = stderr_now();
     if (hako_options.stats_file[0]) {
         fd = open(hako_options.stats_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
             static const char msg[] = "hako: HAKO_STATS_FILE cannot be opened; the dump goes to stderr\n";
-            hako_write_all(2, msg, sizeof msg - 1);
-            fd = 2;
+            fd = stderr_now();
+            if (fd >= 0) hako_write_all(fd, msg, sizeof msg - 1);
         }
     }
+    if (fd < 0) return;
     stats_dump(fd);
-    if (fd != 2) close(fd);
+    if (fd != 2 && fd != stderr_copy) close(fd);
 }
 
 void stats_init(void) {
@@ -150,5 +169,8 @@ void stats_init(void) {
         put(&o, "\n");
         hako_write_all(2, buf, o.len < sizeof buf ? o.len : sizeof buf - 1);
     }
-    if (hako_options.stats) atexit(dump_at_exit);
+    if (hako_options.stats) {
+        if (fstat(2, &stderr_id) == 0) stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        atexit(dump_at_exit);
+    }
 }

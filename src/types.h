@@ -88,12 +88,13 @@ typedef struct page {
     uint32_t block_size;        /* [init] small: class size; large: usable bytes */
     uint32_t reserved;          /* [init] blocks that fit in the span */
     /* cold */
-    uint16_t slice_offset;      /* [central] distance to the span's first slice (0 on the first) */
-    uint16_t slice_count;       /* [central] slices of the span (on the first slice) */
+    uint8_t slice_offset;       /* [central] distance to the span's first slice (0 on the first) */
+    uint8_t slice_count;        /* [central] slices of the span (on the first slice) */
     uint8_t kind;               /* [central] enum page_kind */
     uint8_t cls;                /* [owner at init] size class of a small page */
     uint8_t is_zero;            /* [central] a large span fresh from the OS or purged: all zero */
     uint8_t pad_;
+    uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
     struct page *next, *prev;   /* [owner] the heap's class queue */
 } page_t;
 
@@ -177,6 +178,11 @@ extern _Atomic uint64_t hako_segmap[];  /* [atomic] bit per 4 MiB chunk: a segme
 
 /* Owner-only counters: plain increments, except under ThreadSanitizer, where the dump's reads of
  * other threads' counters would be reported as races. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) && !defined(__SANITIZE_THREAD__)
+#define __SANITIZE_THREAD__ 1                   /* clang says it this way */
+#endif
+#endif
 #if defined(__SANITIZE_THREAD__)
 #define STAT_ADD(field, n) __atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
 #else

@@ -6,7 +6,7 @@
  * free() and realloc() verify the trailer and the canary (a write past the end of the block),
  * then poison the block beyond its first 16 bytes (where the core keeps its free-list link and
  * mark): a tag word (address ^ size ^ secret) and 0xdf bytes.  malloc() checks a block it gets
- * back: when the tag is there (the block was freed with this very layout) every poison byte must
+ * back: when the tag is there (the block was freed with this very layout of its span) every poison byte must
  * be too, else the block was written after it was freed.  Memory reused with another layout, or
  * purged, carries no matching tag and is not judged. */
 #define _GNU_SOURCE
@@ -24,8 +24,17 @@
 
 static uint64_t *trailer(uint8_t *p, size_t usable) { return (uint64_t *)(p + usable - 8); }
 
+/* Which layout of the span holds p: a span handed out again (maybe with other block sizes in
+ * between) has another generation, so an old tag left in its memory no longer matches. */
+static uint64_t layout_gen(const uint8_t *p) {
+    if (!segmap_has((uintptr_t)p)) return 0;                 /* huge, aligned beyond a segment */
+    segment_t *seg = segment_of(p);
+    return seg->kind == SEG_HUGE ? 0 : page_of(seg, p)->gen;
+}
+
 static uint64_t poison_tag(const uint8_t *p, size_t usable) {
-    return ((uintptr_t)p ^ (usable * 0x9e3779b97f4a7c15ull) ^ hako_secret) | 1;
+    uint64_t x = usable * 0x9e3779b97f4a7c15ull + layout_gen(p) * 0xc2b2ae3d27d4eb4full;
+    return ((uintptr_t)p ^ x ^ hako_secret) | 1;
 }
 
 static void poison(uint8_t *p, size_t usable) {
@@ -81,12 +90,11 @@ void checks_free(void *p) {
     errno = saved;
 }
 
+/* The core zeroes (and knows which fresh memory needs no zeroing); only the canary is written. */
 void *checks_calloc(size_t count, size_t size) {
-    size_t n;
-    if (__builtin_mul_overflow(count, size, &n)) { errno = ENOMEM; return NULL; }
-    void *p = checks_malloc(n);
-    if (p) memset(p, 0, n);
-    return p;
+    size_t n, m;
+    if (__builtin_mul_overflow(count, size, &n) || !grow(n, &m)) { errno = ENOMEM; return NULL; }
+    return arm(core_calloc(1, m), n, "calloc");
 }
 
 void *checks_realloc(void *p, size_t n) {
