@@ -34,8 +34,8 @@ def frame($title; $rows; $lo; $hi; $axis; body):
 
 def ab_chart:
   . as $e
-  | [.results[] | select(.failed | not) | . as $r
-     | {experiment, class, r: (.ratio | cost($r.better)),
+  | [.results[] | . as $r
+     | {experiment, class, failed, r: (.ratio | cost($r.better)),
         lo: (if .ci then (if $r.better == "higher" then (.ci[1] | cost("higher")) else .ci[0] end) else null end),
         hi: (if .ci then (if $r.better == "higher" then (.ci[0] | cost("higher")) else .ci[1] end) else null end)}] as $rows
   | ([$rows[] | .lo, .hi, .r | select(. != null)] + [1 - $e.rule.min_effect - 0.01, 1 + $e.rule.tolerance + 0.01]) as $vals
@@ -49,8 +49,8 @@ def ab_chart:
         ($rows | to_entries[] | .key as $i | .value
          | {kind: "label", row: $i, text: .experiment},
            (if .lo != null then {kind: "range", row: $i, lo: .lo, hi: .hi, stroke: (.class | colour)} else empty end),
-           {kind: "dot", row: $i, v: .r, fill: (.class | colour)},
-           {kind: "note", row: $i, text: "\(.r | fixed(3)) \(.class)", fill: (.class | colour)}) ]);
+           (if .r != null then {kind: "dot", row: $i, v: .r, fill: (.class | colour)} else empty end),
+           {kind: "note", row: $i, text: (if .failed then "failed" else "\(.r | fixed(3)) \(.class)" end), fill: (.class | colour)}) ]);
 
 def matrix_chart:
   . as $e

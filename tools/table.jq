@@ -38,6 +38,6 @@ def side($s): "\($s.variant)\(if $s.build then "  build \($s.build | short_hash)
     end),
   "",
   (if .kind == "calibration" then "A/A: \(.false_differences.count) of \(.false_differences.of) results differ (faster or slower)"
-   else "verdict: \(.verdict | verdict_text): \(.reason)" end),
-  (if .override then "overridden: the rule said \(.override.rule_verdict); \(.override.verdict) by \(.signed_off_by // "?"): \(.override.reason)" else empty end)
+   elif .override then "verdict: \(.verdict | verdict_text) (override)\n  the rule said \(.override.rule_verdict): \(.reason)\n  overridden\(if .signed_off_by then " by \(.signed_off_by)" else "" end) because: \(.override.reason)"
+   else "verdict: \(.verdict | verdict_text): \(.reason)" end)
   ] | .[]

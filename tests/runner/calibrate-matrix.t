@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # jq programs are in single quotes on purpose
+# ./runner calibrate (A/A noise, used by the rule afterwards) and ./runner matrix (several variants
+# and peers interleaved, one table, a chart in the report).
+set -uo pipefail
+# shellcheck source=tests/lib/tap.sh
+source "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/runner/lib.sh
+source tests/runner/lib.sh
+make_sandbox
+
+out=$(./runner matrix glibc mimalloc jemalloc --experiments churn --quick --record --yes 2>/dev/null)
+check_match "matrix prints a row per variant with its ratio to the best" "$out" $'churn +glibc +[0-9.]+ ms +[0-9.]+ +\\[.*\\] +[0-9.]+ MiB'
+check_match "... one of them marked best, at 1.000" "$out" ' 1\.000 .* best'
+check "matrix --record appends a matrix entry with every variant" \
+  jq -e -s '.[0] | .kind == "matrix" and ([.variants[].variant] == ["glibc", "mimalloc", "jemalloc"]) and (.results[0].cells | length) == 3' ledger/ledger.jsonl
+check "each cell keeps every run and peak RSS" \
+  jq -e -s '.[0].results[0].cells | all(.[]; (.values | length) == 6 and .rss_kb > 0)' ledger/ledger.jsonl
+check_match "the report shows the matrix with its chart" "$(cat ledger/decisions.md)" $'## Matrix\n\nEntry #1.*\n\n\\| experiment \\| glibc \\| mimalloc \\| jemalloc \\|.*!\\[matrix #1\\]\\(charts/0001-matrix.svg\\)'
+check "the matrix chart exists" test -s ledger/charts/0001-matrix.svg
+check "verify accepts it" ./runner verify
+
+if ! have_hako; then
+  skip "calibrate records each experiment's A/A noise" "the allocator does not build yet"
+  exit 0
+fi
+out=$(./runner calibrate --experiments churn --quick --yes 2>/dev/null)
+check_match "calibrate prints the A/A false-difference count" "$out" 'A/A: [01] of 1 results differ'
+check "calibrate records a calibration entry with the noise of each experiment" \
+  jq -e -s '.[1] | .kind == "calibration" and (.results[0].noise | type) == "number" and .results[0].noise >= 0 and .false_differences.of == 1' ledger/ledger.jsonl
+check "... whose B is a copy of A's library at another path" \
+  jq -e -s '.[1] | .a.binary == .b.binary and .a.lib != .b.lib' ledger/ledger.jsonl
+noise=$(jq -s -r '.[1].results[0].noise' ledger/ledger.jsonl)
+out=$(./runner compare default default --experiments churn --quick --json 2>/dev/null)
+check_eq "the next comparison's rule uses the calibrated noise" "$(jq -r '.rule.noise.churn' <<<"$out")" "$noise"
+check_eq "... and says which calibration it came from" "$(jq -c '.rule.noise_from' <<<"$out")" "[2]"
+check_eq "the threshold of that experiment is max(min effect, noise)" "$(jq -r '.results[0].threshold' <<<"$out")" \
+  "$(jq -n --argjson n "$noise" --argjson m "$(jq -r .min_effect tools/rule.json)" '[$n, $m] | max')"
+full=$(./runner compare default default --experiments churn --rounds 1 --max-rounds 1 --json 2>/dev/null)
+check_eq "a quick calibration is not used for the full form" "$(jq -c '.rule.noise' <<<"$full")" "{}"
+check "verify accepts the ledger" ./runner verify
