@@ -107,10 +107,10 @@ static void page_extend(page_t *pg) {
     uint8_t *p = first;
     for (uint32_t i = 0; i + 1 < n; i++, p += bs) {
         block_t *b = (block_t *)p;
-        b->next = (block_t *)(p + bs);
+        link_set(b, (block_t *)(p + bs));
         b->mark = block_mark(b);
     }
-    ((block_t *)p)->next = NULL;
+    link_set((block_t *)p, NULL);
     ((block_t *)p)->mark = block_mark(p);
     pg->free = (block_t *)first;
     store_relaxed(&pg->capacity, cap + n);

@@ -18,9 +18,17 @@ void  hot_page_empty(heap_t *h, page_t *pg);
 void  hot_heap_init(heap_t *h);
 void  hot_heap_collect(heap_t *h, bool all);             /* return empty pages to central */
 
+/* ---- the link of a page's free lists: plain, or encoded and checked by a box ----------------- */
+#if HAKO_FREELIST_GUARD
+#include "freelist_guard.h"     /* boxes/freelist_guard */
+#else
+static inline block_t *link_get(const page_t *pg, const block_t *b) { (void)pg; return b->next; }
+static inline void link_set(block_t *b, block_t *next) { b->next = next; }
+#endif
+
 /* Pops a block of page pg (pg->free != NULL). */
 static inline void *hot_pop(heap_t *h, page_t *pg, block_t *b) {
-    pg->free = b->next;
+    pg->free = link_get(pg, b);
     pg->used++;
     b->mark = 0;
     STAT_INC(h->stats.malloc);
@@ -52,7 +60,7 @@ static inline uint32_t hot_block_index(const page_t *pg, const void *p) {
 
 /* The owner frees a block of its own page (already validated; not yet marked free). */
 static inline void hot_free_local(heap_t *h, page_t *pg, block_t *b) {
-    b->next = pg->local_free;
+    link_set(b, pg->local_free);
     b->mark = block_mark(b);
     pg->local_free = b;
     STAT_INC(h->stats.free);
