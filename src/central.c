@@ -74,6 +74,9 @@ static segment_t *segment_new(void) {
     segment_t *s = os_map_aligned(SEG_SIZE, SEG_SIZE, next_hint);
     if (!s) return NULL;
     next_hint = (uint8_t *)s + SEG_SIZE;
+#if HAKO_HUGE_PAGES
+    os_hugepage_hint(s, SEG_SIZE);            /* boxes/huge_pages */
+#endif
     s->cookie = (uintptr_t)s ^ hako_secret;
     s->kind = SEG_SLICED;
     s->free_mask = ALL_SLICES;

@@ -173,10 +173,22 @@ static void page_release(heap_t *h, page_t *pg) {
     central_free_span(pg);
 }
 
+#if HAKO_SPARE_PAGE
+/* boxes/spare_page: true when the class already holds another empty page besides pg. */
+static bool class_has_spare(heap_t *h, page_t *pg) {
+    for (page_t *q = h->queue[pg->cls].first; q; q = q->next)
+        if (q != pg && q->used == 0 && q != h->cur[pg->cls]) return true;
+    return false;
+}
+#endif
+
 /* Every block of pg is back with its owner.  The current page of a class is kept (an alloc/free
  * pair at a page boundary must not bounce a page through central); others go back to central. */
 void hot_page_empty(heap_t *h, page_t *pg) {
     if (h->cur[pg->cls] == pg) return;
+#if HAKO_SPARE_PAGE
+    if (!class_has_spare(h, pg)) return;        /* keep one spare empty page per class */
+#endif
     page_release(h, pg);
 }
 

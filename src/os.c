@@ -101,6 +101,13 @@ bool os_shrink(void *p, size_t old_size, size_t new_size) {
     return ok;
 }
 
+/* Asks for transparent huge pages on a range (the kernel may ignore it). */
+void os_hugepage_hint(void *p, size_t size) {
+    int saved = errno;
+    madvise(p, size, MADV_HUGEPAGE);
+    errno = saved;
+}
+
 uint64_t os_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);

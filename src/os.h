@@ -12,6 +12,7 @@ void  os_unmap(void *p, size_t size);
 void  os_purge(void *p, size_t size);               /* drop the pages; they read back as zero */
 void *os_remap(void *p, size_t old_size, size_t new_size, size_t align); /* NULL: could not */
 bool  os_shrink(void *p, size_t old_size, size_t new_size);
+void  os_hugepage_hint(void *p, size_t size);
 uint64_t os_now_ns(void);                            /* monotonic, coarse */
 uint64_t os_peak_rss_bytes(void);
 
