@@ -21,6 +21,9 @@
 #include "large.h"
 #include "stats.h"
 #include "os.h"
+#if HAKO_SEGMATH
+#include "pagemap.h"
+#endif
 
 #define API __attribute__((visibility("default")))
 
@@ -115,10 +118,19 @@ void *core_malloc(size_t size) {
     return alloc_slow(size);
 }
 
+/* The descriptor free() starts from: by segment arithmetic, or (boxes/segmath) the page map. */
+static inline page_t *free_page_of(uintptr_t a) {
+#if HAKO_SEGMATH
+    return pagemap_get(a);
+#else
+    return likely(segmap_has(a)) ? page_of(segment_of((void *)a), (void *)a) : NULL;
+#endif
+}
+
 void core_free(void *p) {
     uintptr_t a = (uintptr_t)p;
-    if (likely(segmap_has(a))) {
-        page_t *pg = page_of(segment_of(p), p);
+    page_t *pg = free_page_of(a);
+    if (likely(pg != NULL)) {
         heap_t *h = hako_tl_heap;
         if (likely(load_relaxed(&pg->xheap) == (uintptr_t)h)) {
             block_t *b = p;

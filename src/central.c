@@ -14,6 +14,9 @@
 #include <string.h>
 #include "central.h"
 #include "os.h"
+#if HAKO_SEGMATH
+#include "pagemap.h"
+#endif
 
 #define PURGE_DELAY_NS      (50u * 1000 * 1000)
 #define PURGE_INTERVAL_NS   (5u * 1000 * 1000)
@@ -154,6 +157,9 @@ static void span_mark(segment_t *s, unsigned first, unsigned n, enum page_kind k
     }
     page_t *pg = &s->pages[first];
     pg->slice_count = (uint8_t)n;
+#if HAKO_SEGMATH
+    pagemap_set(page_start(pg), n, kind == PAGE_SMALL ? pg : NULL);   /* boxes/segmath */
+#endif
 }
 
 page_t *central_alloc_span(size_t slices, enum page_kind kind) {
