@@ -48,36 +48,18 @@ static inline bool stash_put(heap_t *self, heap_t *owner, block_t *b) { (void)se
 static inline void stash_flush(heap_t *self) { (void)self; }
 #endif
 
-/* ---- remote frees ------------------------------------------------------------------------------- */
+/* ---- each heap's remote list: one list of blocks, or (a box) a list of pages with their own ------- */
+#if HAKO_PAGE_LOCAL_REMOTE
+#include "page_local_remote.h"  /* boxes/page_local_remote: remote frees kept per page */
+#else
+static inline bool remote_pending(heap_t *h) { return load_relaxed(&h->remote) != NULL; }
 
-static void drain_abandoned(heap_t *h);
-
-/* Pushes the chain head..tail (linked by next) on the owner's remote list with one CAS. */
-void cache_push_chain(heap_t *owner, block_t *head, block_t *tail) {
+/* One CAS for the whole chain. */
+static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
     block_t *old = load_relaxed(&owner->remote);
     do {
         tail->next = old;
     } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, head, memory_order_seq_cst, RELAXED));
-    if (unlikely(atomic_load_explicit(&owner->state, memory_order_seq_cst) == HEAP_ABANDONED))
-        drain_abandoned(owner);
-}
-
-void cache_remote_free(heap_t *self, heap_t *owner, block_t *b) {
-    b->mark = block_mark(b);
-    if (self != &hako_empty_heap) {
-        STAT_INC(self->stats.free);
-        STAT_INC(self->stats.remote_free);
-        if (stash_put(self, owner, b)) return;
-    } else {
-        atomic_fetch_add_explicit(&hako_cache_stats.remote_free_heapless, 1, RELAXED);
-    }
-    cache_push_chain(owner, b, b);
-}
-
-/* The owner is on its slow path: it hands over what it holds for others, takes back its own. */
-void cache_slow_path(heap_t *h) {
-    stash_flush(h);
-    if (load_relaxed(&h->remote)) cache_drain(h);
 }
 
 /* Takes the remote list, one pop at a time, at most REMOTE_TAKE_MAX blocks so that one slow path
@@ -105,10 +87,42 @@ static block_t *remote_take(heap_t *h) {
 #endif
 }
 
-/* Files each taken block back in its page, as a local free of the owner. */
-void cache_drain(heap_t *h) {
-    block_t *b = remote_take(h);
-    if (!b) return;
+static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {
+    return file(h, remote_take(h));
+}
+#endif
+
+/* ---- remote frees ------------------------------------------------------------------------------- */
+
+static void drain_abandoned(heap_t *h);
+
+/* Hands the chain head..tail (linked by next) to its owner. */
+void cache_push_chain(heap_t *owner, block_t *head, block_t *tail) {
+    remote_push(owner, head, tail);
+    if (unlikely(atomic_load_explicit(&owner->state, memory_order_seq_cst) == HEAP_ABANDONED))
+        drain_abandoned(owner);
+}
+
+void cache_remote_free(heap_t *self, heap_t *owner, block_t *b) {
+    b->mark = block_mark(b);
+    if (self != &hako_empty_heap) {
+        STAT_INC(self->stats.free);
+        STAT_INC(self->stats.remote_free);
+        if (stash_put(self, owner, b)) return;
+    } else {
+        atomic_fetch_add_explicit(&hako_cache_stats.remote_free_heapless, 1, RELAXED);
+    }
+    cache_push_chain(owner, b, b);
+}
+
+/* The owner is on its slow path: it hands over what it holds for others, takes back its own. */
+void cache_slow_path(heap_t *h) {
+    stash_flush(h);
+    if (remote_pending(h)) cache_drain(h);
+}
+
+/* Files each block of a chain back in its page, as a local free of the owner; returns how many. */
+static uint64_t file_chain(heap_t *h, block_t *b) {
     uint64_t n = 0;
     while (b) {
         block_t *next = b->next;
@@ -117,6 +131,12 @@ void cache_drain(heap_t *h) {
         hot_free_local_slow(h, pg, b);
         b = next;
     }
+    return n;
+}
+
+void cache_drain(heap_t *h) {
+    uint64_t n = remote_drain(h, file_chain);
+    if (!n) return;
     STAT_ADD(h->stats.free, -n);            /* these were counted by the threads that freed them */
     STAT_ADD(h->stats.remote_drained, n);
     STAT_INC(h->stats.cache_refill);
@@ -126,7 +146,7 @@ void cache_drain(heap_t *h) {
  * releasing it, so a block pushed while the lock was busy is never stranded. */
 static void drain_abandoned(heap_t *h) {
     while (atomic_load_explicit(&h->state, memory_order_seq_cst) == HEAP_ABANDONED &&
-           load_relaxed(&h->remote) != NULL) {
+           remote_pending(h)) {
         if (!heap_trylock(h)) return;
         if (atomic_load_explicit(&h->state, memory_order_seq_cst) == HEAP_ABANDONED) {
             cache_drain(h);      /* pages that empty go back to central, but for each class's current one */

@@ -96,6 +96,10 @@ typedef struct page {
     uint8_t pad_;
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
     struct page *next, *prev;   /* [owner] the heap's class queue */
+#if HAKO_PAGE_LOCAL_REMOTE
+    _Atomic(block_t *) xfree;   /* [atomic] blocks of this page freed by other threads */
+    struct page *xnext;         /* [atomic push] next page on the owner's remote_pages list */
+#endif
 } page_t;
 
 /* ---- segments ---------------------------------------------------------------------------------- */
@@ -145,6 +149,9 @@ typedef struct heap {
     page_queue_t queue[NCLASS];     /* [owner] */
     heap_stats_t stats;             /* [owner] */
     _Atomic(block_t *) remote;      /* [atomic] blocks of this heap freed by other threads */
+#if HAKO_PAGE_LOCAL_REMOTE
+    _Atomic(page_t *) remote_pages; /* [atomic] pages with remote frees (boxes/page_local_remote) */
+#endif
     _Atomic int state;              /* [atomic] enum heap_state */
     _Atomic int lock;               /* [atomic] held by whoever drains an abandoned heap, or adopts it */
     void *stash;                    /* [owner] blocks it freed for other heaps, held by a cache box */
