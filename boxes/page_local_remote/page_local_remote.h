@@ -31,7 +31,8 @@ static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_
     uint64_t n = 0;
     while (pg) {
         page_t *next = pg->xnext;
-        n += file(h, atomic_exchange_explicit(&pg->xfree, NULL, memory_order_acquire));
+        /* release: the read of xnext above happens before the free that re-announces pg */
+        n += file(h, atomic_exchange_explicit(&pg->xfree, NULL, memory_order_acq_rel));
         pg = next;
     }
     return n;
