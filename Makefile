@@ -33,6 +33,17 @@ else
   SET_LINKS :=
 endif
 BUILD_FLAGS := $(sort $(BUILD_FLAGS))
+# boxes/pgo: PGO_GENERATE=dir builds an instrumented library (boxes/pgo/train); the HAKO_PGO flag
+# builds with the profile committed in boxes/pgo/profile (part of the build hash as box files).
+ifneq ($(PGO_GENERATE),)
+  LIBFLAGS += -fprofile-generate=$(PGO_GENERATE) -fprofile-update=atomic
+endif
+ifneq ($(filter HAKO_PGO,$(BUILD_FLAGS)),)
+  # gcc reports the static functions it had inlined before instrumenting as "missing counts",
+  # a message with no switch of its own: this build alone does not make warnings errors.
+  LIBFLAGS += -fprofile-use=$(CURDIR)/boxes/pgo/profile -fprofile-partial-training \
+              -Wno-missing-profile -Wno-coverage-mismatch -Wno-error
+endif
 HASH     := $(shell tools/build-hash --cc '$(CC)' --cflags '$(LIBFLAGS)' $(BUILD_FLAGS))
 ifneq ($(.SHELLSTATUS),0)
   $(error cannot compute the build hash (see the message above))
@@ -63,10 +74,11 @@ endif
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBFLAGS) $(DEFS) $(INCS) -c $< -o $@
+	$(CC) $(LIBFLAGS) $(if $(PGO_GENERATE)$(filter HAKO_PGO,$(BUILD_FLAGS)),-fprofile-prefix-path=$(CURDIR)/$(OUT)/obj) \
+	  $(DEFS) $(INCS) -c $< -o $@
 
 $(OUT)/libhako.so: $(OBJS) src/hako.map
-	$(CC) -shared -pthread -Wl,-z,now -Wl,-soname,libhako.so -Wl,--version-script=src/hako.map \
+	$(CC) -shared -pthread $(if $(PGO_GENERATE),-fprofile-generate=$(PGO_GENERATE)) -Wl,-z,now -Wl,-soname,libhako.so -Wl,--version-script=src/hako.map \
 	  -o $@.tmp $(OBJS) && mv $@.tmp $@
 
 $(OUT)/libhako.a: $(OBJS)
