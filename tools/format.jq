@@ -36,4 +36,4 @@ def short_hash: if . == null then "-" else .[0:12] end;
 
 # One line describing the rule's thresholds.
 def rule_text:
-  "alpha \(.alpha), \(.confidence * 100 | fixed(0))% bootstrap CI, min effect \(.min_effect | pct_text), tolerance \(.tolerance | pct_text), RSS tolerance \(.rss_tolerance | pct_text), \(.rounds) rounds doubling up to \(.max_runs_per_side) runs a side\(if .quick then " (quick)" else "" end)\(if (.noise // {}) != {} then ", calibrated noise: " + ([.noise | to_entries[] | "\(.key) \(.value | pct_text)"] | join(", ")) else "" end)";
+  "alpha \(.alpha), \(.confidence * 100 | fixed(0))% bootstrap CI, min effect \(.min_effect | pct_text), tolerance \(.tolerance | pct_text), RSS tolerance \(.rss_tolerance | pct_text), \(.rounds) rounds (\(2 * .rounds) runs a side)\(if .max_runs_per_side > 2 * .rounds then ", doubling while unclear up to \(.max_runs_per_side)" else ", no doubling" end)\(if .quick then " (quick)" else "" end)\(if (.noise // {}) != {} then ", calibrated noise: " + ([.noise | to_entries[] | "\(.key) \(.value | pct_text)"] | join(", ")) else "" end)";

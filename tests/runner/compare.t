@@ -81,3 +81,15 @@ fi
 out=$(./runner compare glibc mimalloc --experiments churn --quick --record --yes 2>&1)
 check_match "compare --record appends a signed comparison entry" "$out" 'recorded: ledger/ledger.jsonl entry #1 \(signed off by Tester <tester@example.org>\)'
 check "the recorded comparison verifies" ./runner verify
+
+if command -v script >/dev/null; then
+  on_a_terminal() { printf '%s\n' "$1" | script -qec "./runner compare glibc mimalloc --experiments churn --quick --record" /dev/null 2>&1; }
+  out=$(on_a_terminal no)
+  check_match "on a terminal the runner asks who signs off, offering git's user" "$out" 'Sign off this entry as \[Tester <tester@example.org>\]'
+  check_match "... and 'no' records nothing" "$out" 'not signed off: nothing recorded'
+  check_eq "... so the ledger still has one entry" "$(wc -l <ledger/ledger.jsonl)" 1
+  on_a_terminal 'Other Person <other@example.org>' >/dev/null
+  check_eq "... and a typed name signs the entry" "$(tail -n 1 ledger/ledger.jsonl | jq -r .signed_off_by)" 'Other Person <other@example.org>'
+else
+  skip "on a terminal the runner asks who signs off" "script(1) is not installed"
+fi

@@ -76,9 +76,9 @@ rm -f boxes/beta/code.c
 good_box gamma HAKO_GAMMA
 with gamma '.requires = ["alpha"] | .conflicts = ["beta"]'
 printf 'HAKO_GAMMA\n' >variants/onlygamma
-check_match "a variant that lacks a box's requires is refused" "$(problems)" 'variants/onlygamma: HAKO_GAMMA \(boxes/gamma\) requires boxes/alpha'
+check_match "a variant that lacks a box's requires is refused" "$(problems)" 'variants/onlygamma: HAKO_GAMMA requires HAKO_ALPHA'
 printf 'HAKO_ALPHA\nHAKO_GAMMA   # comments and blank lines are fine\n\nHAKO_BETA\n' >variants/onlygamma
-check_match "a variant with a box and its conflict is refused" "$(problems)" 'variants/onlygamma: HAKO_GAMMA \(boxes/gamma\) conflicts with HAKO_BETA'
+check_match "a variant with a box and its conflict is refused" "$(problems)" "onlygamma.*HAKO_GAMMA conflicts with HAKO_BETA"
 printf 'HAKO_ALPHA\nHAKO_GAMMA   # comments and blank lines are fine\n\n' >variants/onlygamma
 check "a variant with its requires, comments and blank lines passes" tools/check-boxes
 check_eq "a variant file's flags, sorted" "$(tools/variant-flags onlygamma | tr '\n' ' ')" "HAKO_ALPHA HAKO_GAMMA "
