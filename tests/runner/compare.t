@@ -60,6 +60,13 @@ check_match "a peer that is not installed is an error naming its package" "$err"
   '^hako: variant nothere: libnothere.so.1 is not installed \(install the Debian package libnothere1'
 unset HAKO_PEERS_FILE
 
+fixture_experiment churn_hang hang
+jq '.timeout_s = 1' experiments/churn_hang/experiment.json >e.tmp && mv e.tmp experiments/churn_hang/experiment.json
+out=$(./runner compare glibc mimalloc --experiments churn_hang --quick --json 2>/dev/null)
+check_match "a run that outlives the experiment's timeout_s is killed and reported as a hang" \
+  "$(jq -r '.results[0].failure.a' <<<"$out")" '^hang \(killed after 1 s\)'
+check "... and no process of it is left" bash -c "! pgrep -f '$SANDBOX/build/experiments/[c]hurn_hang' >/dev/null"
+
 out=$(./runner compare glibc mimalloc --experiments churn_fail --quick --json 2>/dev/null)
 check_match "an experiment whose self-check fails is reported with its message" \
   "$(jq -r '.results[0].failure.a' <<<"$out")" '^self-check failed: failed: asked to fail'
