@@ -6,7 +6,8 @@
  * wall_s is fork to reap, so the start of perf and of this wrapper is not in it.  The command
  * runs in its own process group so a timeout (or Ctrl-C, forwarded) stops a driver and the
  * server it started together.  Exit status 0 whatever the command did (hyperfine must not stop
- * the round); 2 on a usage error.  No allocation after fork, no output but the files. */
+ * the round); 2 on a usage error.  No allocation after fork, no output but the files.  The
+ * command gets no HAKO_ variable from the caller's environment, only --stats' and --env's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,24 @@ static void on_alarm(int sig) {
     if (child_pgid > 0) kill(-child_pgid, SIGKILL);
 }
 
+extern char **environ;
+
+/* The command sees no HAKO_ variable but those given here (the runner's own settings, such as
+ * HAKO_BENCH_LOCK_FD, are not the allocator's options and it would report them). */
+static void clear_hako_environment(void) {
+    char name[256];
+    for (;;) {
+        char **e = environ;
+        while (*e && strncmp(*e, "HAKO_", 5) != 0) e++;
+        if (!*e) return;
+        size_t n = strcspn(*e, "=");
+        if (n >= sizeof name) n = sizeof name - 1;
+        memcpy(name, *e, n);
+        name[n] = 0;
+        if (unsetenv(name) != 0) return;
+    }
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -60,6 +79,7 @@ int main(int argc, char **argv) {
     const char *result = NULL, *out = NULL, *err = NULL, *stats = NULL;
     double timeout = 0;
     int i;
+    clear_hako_environment();
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
