@@ -14,12 +14,15 @@ def n: fixed(1);
 def frame($title; $rows; $lo; $hi; $axis; body):
   (220) as $lx | (380) as $pw | (24) as $rh | (46) as $top
   | ($top + $rows * $rh + 40) as $h
-  | def x($v): $lx + ($v - $lo) / ($hi - $lo) * $pw;
+  # A wide range (a box several times slower) is drawn on a log scale, so 1 stays readable.
+  | ($lo > 0 and $hi / $lo > 3) as $log
+  | def x($v): if $log then $lx + (($v | log) - ($lo | log)) / (($hi | log) - ($lo | log)) * $pw
+                else $lx + ($v - $lo) / ($hi - $lo) * $pw end;
   [ "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"\($h)\" font-family=\"sans-serif\" font-size=\"12\">",
     "<rect width=\"720\" height=\"\($h)\" fill=\"white\"/>",
     "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\($title | esc)</text>",
     "<line x1=\"\($lx)\" y1=\"\($top + $rows * $rh + 4)\" x2=\"\($lx + $pw)\" y2=\"\($top + $rows * $rh + 4)\" stroke=\"#999\"/>",
-    ([range(0; 5)] | map($lo + ($hi - $lo) * . / 4) | .[] | "<text x=\"\(x(.) | n)\" y=\"\($top + $rows * $rh + 18)\" text-anchor=\"middle\" fill=\"#555\">\(fixed(3))</text>"),
+    ([range(0; 5)] | map(if $log then (($lo | log) + (($hi | log) - ($lo | log)) * . / 4 | exp) else $lo + ($hi - $lo) * . / 4 end) | .[] | "<text x=\"\(x(.) | n)\" y=\"\($top + $rows * $rh + 18)\" text-anchor=\"middle\" fill=\"#555\">\(fixed(3))</text>"),
     "<text x=\"\($lx + $pw / 2)\" y=\"\($top + $rows * $rh + 34)\" text-anchor=\"middle\" fill=\"#555\">\($axis | esc)</text>",
     (body as $f | $f | .[] | if type == "object" then
        (if .kind == "vline" then "<line x1=\"\(x(.v) | n)\" y1=\"\($top - 6)\" x2=\"\(x(.v) | n)\" y2=\"\($top + $rows * $rh)\" stroke=\"\(.stroke)\"\(if .dash then " stroke-dasharray=\"\(.dash)\"" else "" end)/>"

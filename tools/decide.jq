@@ -47,7 +47,9 @@ def holm_rss:
 def pct: . * 1000 | round / 10;
 def change_text:
   .better as $better | (.ratio | as_cost($better)) as $d | (.ci | ci_as_cost($better)) as $ci
-  | if $d <= 1 then "\(.experiment) \((1 - $d) | pct)% faster [\((1 - $ci[1]) | pct)%, \((1 - $ci[0]) | pct)%]"
+  | if $d >= 2 then "\(.experiment) \($d | . * 100 | round / 100)x slower [\($ci[0] | . * 100 | round / 100)x, \($ci[1] | . * 100 | round / 100)x]"
+    elif $d <= 0.5 then "\(.experiment) \(1 / $d | . * 100 | round / 100)x faster [\(1 / $ci[1] | . * 100 | round / 100)x, \(1 / $ci[0] | . * 100 | round / 100)x]"
+    elif $d <= 1 then "\(.experiment) \((1 - $d) | pct)% faster [\((1 - $ci[1]) | pct)%, \((1 - $ci[0]) | pct)%]"
     else "\(.experiment) \(($d - 1) | pct)% slower [\(($ci[0] - 1) | pct)%, \(($ci[1] - 1) | pct)%]" end;
 def rss_text: "\(.experiment) peak RSS +\((.rss.ratio - 1) | pct)% [\((.rss.ci[0] - 1) | pct)%, \((.rss.ci[1] - 1) | pct)%]";
 

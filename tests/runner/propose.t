@@ -43,7 +43,7 @@ if ! have_hako; then
 fi
 
 out=$(./runner propose boxes/slow_fixture --quick --yes 2>&1)
-check_match "a box that makes malloc measurably slower is NO-GO" "$out" $'\nverdict: NO-GO: churn [0-9.]+% slower'
+check_match "a box that makes malloc measurably slower is NO-GO" "$out" $'\nverdict: NO-GO: churn [0-9.]+(%|x) slower'
 check "... recorded as a signed decision with the class slower" \
   jq -e -s '.[0] | .kind == "decision" and .box == "slow_fixture" and .flag == "HAKO_SLOW_FIXTURE" and .verdict == "NO-GO" and .results[0].class == "slower" and .signed_off_by == "Tester <tester@example.org>"' ledger/ledger.jsonl
 check "... whose A is variants/default and B adds the flag, each with build hash and binary sha256" \
@@ -53,7 +53,7 @@ check "... keeping hako's exit dumps of the runs" \
 check "a NO-GO leaves variants/default alone" bash -c '! grep -q HAKO_SLOW_FIXTURE variants/default'
 
 out=$(./runner propose boxes/fast_fixture --quick --yes 2>&1)
-check_match "a box that makes malloc measurably faster is GO" "$out" $'\nverdict: GO: churn [0-9.]+% faster'
+check_match "a box that makes malloc measurably faster is GO" "$out" $'\nverdict: GO: churn [0-9.]+(%|x) faster'
 check_match "a signed GO adds the flag to variants/default" "$(grep -v '^#' variants/default)" '^HAKO_FAST_FIXTURE  # boxes/fast_fixture: GO, ledger #2$'
 
 list=$(./runner list)
@@ -69,7 +69,7 @@ check "... recorded as a comparison entry marked as an ablation" \
 out=$(./runner propose boxes/slow_fixture --quick --yes --override GO --reason "the test overrides the rule" 2>&1)
 check "an override is recorded beside the rule's own verdict" \
   jq -e -s '.[3] | .verdict == "GO" and .override.verdict == "GO" and .override.rule_verdict == "NO-GO" and .override.reason == "the test overrides the rule"' ledger/ledger.jsonl
-check_match "the table says the rule was overridden, and why" "$out" $'verdict: GO \(override\)\n  the rule said NO-GO: churn [0-9.]+% slower.*\n  overridden because: the test overrides the rule'
+check_match "the table says the rule was overridden, and why" "$out" $'verdict: GO \(override\)\n  the rule said NO-GO: churn [0-9.]+(%|x) slower.*\n  overridden because: the test overrides the rule'
 
 check "verify accepts the ledger, the manifests and the rendering" ./runner verify
 check_match "decisions.md has the verdict table" "$(cat ledger/decisions.md)" '\| 2 \| [0-9-]+ \| fast_fixture \| `HAKO_FAST_FIXTURE` \| \*\*GO\*\* \|'
