@@ -171,3 +171,41 @@ build/san/glibc/%: tests/alloc/%.c $(TEST_HEADERS)
 
 .PHONY: san
 san: $(foreach k,$(SAN_KINDS),$(patsubst %,build/san/$(k)/%,$(SAN_TESTS)))
+
+# ==== real programs, lifecycle, fail-fast, OOM and the fuzzer (owned by tests/: lifecycle, ======
+# ==== failfast, oom, fuzz, long) ==================================================================
+# build/tests/lifecycle/libtlsmod-{gd,ld,ie}.so  a module with __thread data, one per TLS model,
+#                                                 dlopened by tests/lifecycle (built by `make tests`)
+# build/glibc/<area>/<test>  a test of these areas on glibc's malloc: the reference run
+# build/fuzz/api             the API fuzzer (tests/fuzz/api.c): libFuzzer (clang-14, FUZZ_CC) with
+#                            src/ compiled in (-DHAKO_NO_OVERRIDE=1); `make fuzz` builds it
+#   make check-long          the long set (tests/long: python's regression tests, redis, memcached,
+#                            sqlite, git, a gcc build of src/, longer lifecycle and fuzz runs)
+#   make fuzz-long FUZZ_SECONDS=N   the fuzzer for N seconds (default 3600), both cores
+LIFECYCLE_MODS := $(patsubst %,build/tests/lifecycle/libtlsmod-%.so,gd ld ie)
+TLS_gd       := -ftls-model=global-dynamic
+TLS_ld       := -ftls-model=local-dynamic
+TLS_ie       := -ftls-model=initial-exec -DTLSMOD_BIG=64
+build/tests/lifecycle/libtlsmod-%.so: tests/lifecycle/mod/tlsmod.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -fPIC -shared $(TLS_$*) -o $@ $<
+tests: $(LIFECYCLE_MODS)
+
+build/glibc/%: tests/%.c $(TEST_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -Wno-missing-prototypes -DHAKO_TEST_GLIBC=1 -Iinclude -Itests/lib -o $@ $< -lm
+
+FUZZ_CC      ?= clang-14
+FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer -DHAKO_FUZZ_LIBFUZZER=1
+build/fuzz/api: tests/fuzz/api.c $(SAN_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -Wshadow,$(LIBFLAGS)) -Wno-missing-prototypes $(FUZZ_FLAGS) -DHAKO_NO_OVERRIDE=1 \
+	  $(DEFS) $(INCS) -Itests/lib -o $@ $(SRCS) $< -lm
+FUZZ_SECONDS ?= 3600
+.PHONY: fuzz fuzz-long check-long
+fuzz: build/fuzz/api
+fuzz-long: build/fuzz/api
+	tests/fuzz/run $(FUZZ_SECONDS)
+check-long: lib tools experiments
+	tests/run tests/long
