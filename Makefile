@@ -200,11 +200,16 @@ FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefi
                 -fno-omit-frame-pointer -DHAKO_FUZZ_LIBFUZZER=1
 build/fuzz/api: tests/fuzz/api.c $(SAN_DEPS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(filter-out -Wshadow,$(LIBFLAGS)) -Wno-missing-prototypes $(FUZZ_FLAGS) -DHAKO_NO_OVERRIDE=1 \
+	$(FUZZ_CC) $(LIBFLAGS) -Wno-missing-prototypes $(FUZZ_FLAGS) -DHAKO_NO_OVERRIDE=1 \
+	  $(DEFS) $(INCS) -Itests/lib -o $@ $(SRCS) $< -lm
+# the same with a planted fault (HAKO_FUZZ_PLANT): tests/fuzz/fuzz.t checks the fuzzer finds it
+build/fuzz/api-planted: tests/fuzz/api.c $(SAN_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(LIBFLAGS) -Wno-missing-prototypes $(FUZZ_FLAGS) -DHAKO_FUZZ_PLANT=1 -DHAKO_NO_OVERRIDE=1 \
 	  $(DEFS) $(INCS) -Itests/lib -o $@ $(SRCS) $< -lm
 FUZZ_SECONDS ?= 3600
 .PHONY: fuzz fuzz-long check-long
-fuzz: build/fuzz/api
+fuzz: build/fuzz/api build/fuzz/api-planted
 fuzz-long: build/fuzz/api
 	tests/fuzz/run $(FUZZ_SECONDS)
 check-long: lib tools experiments
