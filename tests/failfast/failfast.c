@@ -2,7 +2,8 @@
  * corruptions only variants/hardened sees (boxes/checks_full, boxes/freelist_guard).  Each case
  * prints "info <hako_build_info()>" and then "ptr <block> <bytes>" on stdout before the bad call;
  * tests/failfast/failfast.t expects SIGABRT and one line "hako: <function>(): <cause> <pointer>"
- * on stderr, the pointer inside that block.  "valid" is the control: it exits 0 silently.
+ * on stderr, the pointer inside that block.  "valid" and "valid-huge-reuse" are controls: correct
+ * programs that exit 0 silently (on every variant).
  * Usage: failfast CASE */
 #define _GNU_SOURCE
 #include "alloc.h"
@@ -120,6 +121,13 @@ int main(int argc, char **argv) {
     fflush(stdout);
     start_helpers();
     size_t n = case_size(c);
+    if (!strcmp(c, "valid-huge-reuse")) {  /* a huge mapping reused by an aligned block, then again */
+        size_t big = 2 * T_MIB + 1;
+        hako_free(t_dirty(hako_malloc(big), big, 1));
+        hako_free(t_dirty(hako_aligned_alloc(128 * T_KIB, 1000), 1000, 2));
+        hako_free(t_dirty(hako_malloc(big), big, 3));
+        return 0;
+    }
     if (!strcmp(c, "valid")) {
         for (size_t k = 1; k < 8 * T_MIB; k = k * 2 + 3) {
             char *p = hako_malloc(k);

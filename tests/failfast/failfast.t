@@ -12,6 +12,8 @@ bin=build/tests/failfast/failfast
 
 check_eq "a correct program that frees across threads exits 0 with nothing on stderr" \
   "$("$bin" valid 2>&1 >/dev/null; echo "status $?")" "status 0"
+check_eq "a huge mapping reused by an aligned block, then by a huge block again, exits 0 silently" \
+  "$("$bin" valid-huge-reuse 2>&1 >/dev/null; echo "status $?")" "status 0"
 
 # cross_thread LABEL ENV...: the double frees and interior pointers, on one build.
 cross_thread() {
@@ -40,6 +42,10 @@ flags=$(tools/variant-flags hardened | tr '\n' ' ')
 check_match "a program preloaded with the hardened library runs on it (hako_build_info names its flags)" \
   "$(LD_PRELOAD=$hardened "$bin" valid | head -n 1)" "HAKO_CHECKS_FULL"
 cross_thread hardened "LD_PRELOAD=$hardened"
+check_eq "hardened: a correct program exits 0 with nothing on stderr" \
+  "$(LD_PRELOAD=$hardened "$bin" valid 2>&1 >/dev/null; echo "status $?")" "status 0"
+check_eq "hardened: a huge mapping reused by an aligned block, then by a huge block again, is no write after free" \
+  "$(LD_PRELOAD=$hardened "$bin" valid-huge-reuse 2>&1 >/dev/null; echo "status $?")" "status 0"
 if [[ " $flags " == *" HAKO_CHECKS_FULL "* ]]; then
   H=(-e "LD_PRELOAD=$hardened")
   expect_abort "${H[@]}" "$bin" overflow-small free "hardened: a write one byte past a small block stops free"

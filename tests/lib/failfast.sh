@@ -36,5 +36,5 @@ variant_lib() {
   local out
   if [[ $1 == *' '* ]]; then out=$(make -s FLAGS="$1" lib 2>&1) || { echo "$out" >&2; return 1; }
   else out=$(make -s VARIANT="$1" lib 2>&1) || { echo "$out" >&2; return 1; }; fi
-  printf '%s\n' "$out" | tail -n 1 | awk '{ print $2 }'
+  printf '%s\n' "$out" | tail -n 1 | awk -v root="$HAKO_ROOT" '{ print root "/" $2 }'
 }
