@@ -213,4 +213,4 @@ fuzz: build/fuzz/api build/fuzz/api-planted
 fuzz-long: build/fuzz/api
 	tests/fuzz/run $(FUZZ_SECONDS)
 check-long: lib tools experiments
-	tests/run tests/long
+	HAKO_TEST_TIMEOUT=3600 tests/run tests/long
