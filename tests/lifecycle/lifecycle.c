@@ -146,15 +146,16 @@ static void case_tsd_rounds(void) {
     pthread_key_create(&rounds_key, rounds_destructor);
     size_t total = scale(2000), warm = 0, worst = 0, t;
     int started = 1;
+    size_t start = t_rss_bytes();
     for (t = 0; t < total; t++) {
         started &= run_thread(rounds_worker, NULL, NULL);
         size_t rss = t_rss_bytes();
         if (t == total / 10) warm = rss;
         if (warm && rss > worst) worst = rss;
-        if (warm && worst > warm + 16 * RSS_SLACK) break;  /* a leak: stop before it fills the machine */
+        if (rss > start + 32 * RSS_SLACK) break;  /* a leak: stop before it fills the machine */
     }
     size_t ran = t < total ? t + 1 : total;
-    if (ran < total) printf("#   stopped after %zu of %zu threads: RSS grew past 256 MiB\n", ran, total);
+    if (ran < total) printf("#   stopped after %zu of %zu threads: RSS grew past 512 MiB\n", ran, total);
     T_CHECK(started && atomic_load(&rounds_last) == (int)ran && atomic_load(&rounds_bad) == 0,
             "%zu exiting threads allocate intact blocks in all %d rounds of key destructors", ran,
             PTHREAD_DESTRUCTOR_ITERATIONS);
@@ -184,15 +185,16 @@ static void *ta_worker(void *arg) {
 static void case_thread_atexit(void) {
     size_t total = scale(1000), warm = 0, worst = 0, t;
     int started = 1;
+    size_t start = t_rss_bytes();
     for (t = 0; t < total; t++) {
         started &= run_thread(ta_worker, (void *)t, NULL);
         size_t rss = t_rss_bytes();
         if (t == total / 10) warm = rss;
         if (warm && rss > worst) worst = rss;
-        if (warm && worst > warm + 16 * RSS_SLACK) break;
+        if (rss > start + 32 * RSS_SLACK) break;
     }
     size_t ran = t < total ? t + 1 : total;
-    if (ran < total) printf("#   stopped after %zu of %zu threads: RSS grew past 256 MiB\n", ran, total);
+    if (ran < total) printf("#   stopped after %zu of %zu threads: RSS grew past 512 MiB\n", ran, total);
     T_CHECK(started && atomic_load(&ta_ran) == 3 * (int)ran && atomic_load(&ta_bad) == 0,
             "%zu exiting threads free and allocate in thread_local destructors (__cxa_thread_atexit_impl)",
             ran);
