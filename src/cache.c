@@ -158,9 +158,8 @@ static void drain_abandoned(heap_t *h) {
 
 /* ---- heap lifecycle ----------------------------------------------------------------------------- */
 
-heap_t *cache_heap_acquire(void) {
-    hako_init();
-    if (hako_tl_heap != &hako_empty_heap) return hako_tl_heap;   /* made while initializing */
+/* A heap for the caller: an abandoned one adopted whole, or a new one; NULL when out of memory. */
+static heap_t *heap_take(void) {
     pthread_mutex_lock(&heaps_mutex);
     heap_t *h = heaps_pool;
     if (h) heaps_pool = h->next_pool;
@@ -182,17 +181,11 @@ heap_t *cache_heap_acquire(void) {
         pthread_mutex_unlock(&heaps_mutex);
         atomic_fetch_add_explicit(&hako_cache_stats.heaps_made, 1, RELAXED);
     }
-    hako_tl_heap = h;
-    pthread_setspecific(exit_key, h);
     return h;
 }
 
-/* pthread key destructor: the thread leaves; its heap returns what it can and joins the pool.
- * A later destructor that allocates gets a heap again (and this runs again). */
-static void thread_exit(void *arg) {
-    heap_t *h = arg;
-    if (h != hako_tl_heap) return;
-    hako_tl_heap = &hako_empty_heap;
+/* The heap goes back to the pool: it returns what it can, keeps its non-empty pages. */
+static void heap_abandon(heap_t *h) {
     stash_flush(h);
     cache_drain(h);
     hot_heap_collect(h, true);
@@ -201,8 +194,41 @@ static void thread_exit(void *arg) {
     h->next_pool = heaps_pool;
     heaps_pool = h;
     pthread_mutex_unlock(&heaps_mutex);
-    atomic_fetch_add_explicit(&hako_cache_stats.threads_exited, 1, RELAXED);
     drain_abandoned(h);                     /* blocks freed into it since the drain above */
+}
+
+/* Set once the thread's heap has left (its key destructor ran). */
+static __thread bool tl_left __attribute__((tls_model("initial-exec")));
+
+heap_t *cache_heap_acquire(void) {
+    hako_init();
+    if (hako_tl_heap != &hako_empty_heap) return hako_tl_heap;   /* made while initializing */
+    heap_t *h = heap_take();
+    if (!h) return NULL;
+    hako_tl_heap = h;
+    pthread_setspecific(exit_key, h);
+    return h;
+}
+
+bool cache_thread_left(void) { return tl_left; }
+
+/* After its heap left, a thread (a later key destructor) borrows one per allocation: a heap bound
+ * again could be stranded, since the last round of key destructors never calls thread_exit. */
+heap_t *cache_heap_lend(void) {
+    atomic_fetch_add_explicit(&hako_cache_stats.late_allocs, 1, RELAXED);
+    return heap_take();
+}
+
+void cache_heap_give_back(heap_t *h) { heap_abandon(h); }
+
+/* pthread key destructor: the thread leaves; its heap returns what it can and joins the pool. */
+static void thread_exit(void *arg) {
+    heap_t *h = arg;
+    if (h != hako_tl_heap) return;
+    hako_tl_heap = &hako_empty_heap;
+    tl_left = true;
+    atomic_fetch_add_explicit(&hako_cache_stats.threads_exited, 1, RELAXED);
+    heap_abandon(h);
 }
 
 bool cache_trim(void) {

@@ -4,6 +4,9 @@
 #include "types.h"
 
 heap_t *cache_heap_acquire(void);                 /* the calling thread's heap, made or adopted */
+bool    cache_thread_left(void);                  /* the calling thread's heap already left */
+heap_t *cache_heap_lend(void);                    /* a heap for one allocation of a thread that left */
+void    cache_heap_give_back(heap_t *h);          /* ... and back to the pool */
 void    cache_remote_free(heap_t *self, heap_t *owner, block_t *b);
 void    cache_drain(heap_t *h);                   /* owner: take back blocks others freed */
 void    cache_slow_path(heap_t *h);               /* owner on a slow path: hand over, take back */
@@ -18,7 +21,7 @@ void    cache_fork_child(void);
 void    cache_each_heap(void (*fn)(heap_t *h, void *arg), void *arg);
 
 typedef struct cache_stats {
-    _Atomic uint64_t heaps_made, heaps_adopted, threads_exited, remote_free_heapless, abandoned_drains;
+    _Atomic uint64_t heaps_made, heaps_adopted, threads_exited, remote_free_heapless, abandoned_drains, late_allocs;
 } cache_stats_t;
 extern cache_stats_t hako_cache_stats;
 #endif

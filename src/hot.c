@@ -147,15 +147,29 @@ static page_t *page_find(heap_t *h, unsigned cls) {
     return pg;
 }
 
-void *hot_alloc_refill(heap_t *h, unsigned cls) {
-    if (unlikely(h == &hako_empty_heap)) {
-        h = cache_heap_acquire();
-        if (!h) { errno = ENOMEM; return NULL; }
-    }
+static void *alloc_from(heap_t *h, unsigned cls) {
     STAT_INC(h->stats.alloc_slow);
     page_t *pg = page_find(h, cls);
     if (unlikely(!pg)) { errno = ENOMEM; return NULL; }
     return hot_pop(h, pg, pg->free);
+}
+
+/* An allocation by a thread whose heap already left (a key destructor after hako's own). */
+static __attribute__((noinline)) void *alloc_late(unsigned cls) {
+    heap_t *h = cache_heap_lend();
+    if (!h) { errno = ENOMEM; return NULL; }
+    void *p = alloc_from(h, cls);
+    cache_heap_give_back(h);
+    return p;
+}
+
+void *hot_alloc_refill(heap_t *h, unsigned cls) {
+    if (unlikely(h == &hako_empty_heap)) {
+        if (unlikely(cache_thread_left())) return alloc_late(cls);
+        h = cache_heap_acquire();
+        if (!h) { errno = ENOMEM; return NULL; }
+    }
+    return alloc_from(h, cls);
 }
 
 /* The owner frees a block of a page that had left its queue (XHEAP_FULL): back in the queue. */

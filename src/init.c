@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/single_threaded.h>
 #include <unistd.h>
 #include "init.h"
 #include "cache.h"
@@ -97,10 +98,26 @@ static void read_options(void) {
 
 /* ---- fork ----------------------------------------------------------------------------------------- */
 
-/* Lock order: heaps, huge cache, central. */
-static void fork_prepare(void) { cache_fork_prepare(); large_fork_prepare(); central_lock(); }
-static void fork_parent(void) { central_unlock(); large_fork_parent(); cache_fork_parent(); }
-static void fork_child(void) { central_fork_child(); large_fork_child(); cache_fork_child(); }
+/* Lock order: heaps, huge cache, central.  A single-threaded process takes no lock: nobody else
+ * can hold one, and a fork from a signal handler that interrupted hako (which holds it) must not
+ * wait for itself.  glibc's own malloc does the same. */
+static bool fork_locked;
+
+static void fork_prepare(void) {
+    fork_locked = !__libc_single_threaded;
+    if (!fork_locked) return;
+    cache_fork_prepare(); large_fork_prepare(); central_lock();
+}
+
+static void fork_parent(void) {
+    if (!fork_locked) return;
+    central_unlock(); large_fork_parent(); cache_fork_parent();
+}
+
+static void fork_child(void) {
+    if (!fork_locked) return;
+    central_fork_child(); large_fork_child(); cache_fork_child();
+}
 
 /* ---- start-up ------------------------------------------------------------------------------------- */
 

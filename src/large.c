@@ -126,9 +126,11 @@ static void *huge_alloc(size_t size, size_t align, bool zero) {
     if (body < size || body > (SIZE_MAX >> 2) - off - align - SEG_SIZE) { errno = ENOMEM; return NULL; }
     size_t map_size = off + body;
     uint8_t *h;
+    uint16_t gen = 0;
     if (align < SEG_SIZE) {
         h = cache_take(map_size);
         if (h) {
+            gen = (uint16_t)(((segment_t *)h)->pages[0].gen + 1);   /* a new layout of old memory */
             atomic_fetch_add_explicit(&hako_global_stats.huge_cache_hit, 1, RELAXED);
             if (zero) memset(h + off, 0, size);         /* a cached mapping holds old data */
         } else {
@@ -153,6 +155,7 @@ static void *huge_alloc(size_t size, size_t align, bool zero) {
     seg->user = h + off;
     seg->user_size = body;
     seg->pages[0].kind = PAGE_HUGE;
+    seg->pages[0].gen = gen;
     central_segmap_set(seg, true);
     atomic_fetch_add_explicit(&hako_global_stats.huge_alloc, 1, RELAXED);
     return seg->user;

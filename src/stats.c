@@ -100,6 +100,7 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "heaps_adopted", G(hako_cache_stats.heaps_adopted), true);
     put_kv(&o, "threads_exited", G(hako_cache_stats.threads_exited), true);
     put_kv(&o, "abandoned_drains", G(hako_cache_stats.abandoned_drains), true);
+    put_kv(&o, "late_allocs", G(hako_cache_stats.late_allocs), true);
     put_kv(&o, "segments_mapped", G(hako_central_stats.segments_mapped), true);
     put_kv(&o, "segments_unmapped", G(hako_central_stats.segments_unmapped), true);
     put_kv(&o, "spans_alloc", G(hako_central_stats.spans_alloc), true);

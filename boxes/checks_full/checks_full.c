@@ -29,7 +29,7 @@ static uint64_t *trailer(uint8_t *p, size_t usable) { return (uint64_t *)(p + us
 static uint64_t layout_gen(const uint8_t *p) {
     if (!segmap_has((uintptr_t)p)) return 0;                 /* huge, aligned beyond a segment */
     segment_t *seg = segment_of(p);
-    return seg->kind == SEG_HUGE ? 0 : page_of(seg, p)->gen;
+    return seg->kind == SEG_HUGE ? seg->pages[0].gen : page_of(seg, p)->gen;
 }
 
 static uint64_t poison_tag(const uint8_t *p, size_t usable) {
