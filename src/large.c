@@ -148,6 +148,9 @@ static void *huge_alloc(size_t size, size_t align, bool zero) {
         size_t tail = (size_t)(raw + over - (h + map_size));
         if (tail) os_unmap(h + map_size, tail);
     }
+#if HAKO_HUGE_BLOCK_THP
+    os_hugepage_hint(h, map_size);             /* boxes/huge_block_thp */
+#endif
     segment_t *seg = (segment_t *)h;
     seg->cookie = (uintptr_t)seg ^ hako_secret;
     seg->kind = SEG_HUGE;
