@@ -10,6 +10,8 @@ source "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/runner/lib.sh
 source tests/runner/lib.sh
 make_sandbox
+# The loop starts from an empty shipping set, whatever the real variants/default holds.
+printf '# The shipping set (test sandbox): empty\n' >variants/default
 
 # patch_malloc: a busy delay at the top of the allocator's malloc, once behind each fixture flag.
 patch_malloc() {
