@@ -40,6 +40,7 @@
 #define SLICE_SIZE       ((size_t)1 << SLICE_SHIFT)
 #define SLICES           (SEG_SIZE / SLICE_SIZE)        /* 64, slice 0 is the header */
 #define OS_PAGE          4096
+#define THP_SIZE         ((size_t)2 << 20)             /* a transparent huge page */
 #define ADDR_BITS        47                             /* user space on x86-64 / aarch64 48-bit VA */
 
 /* Size classes: 16..128 in steps of 16, then 8 classes per doubling (internal waste < 1/9),
