@@ -60,9 +60,16 @@ static inline uint32_t hot_block_index(const page_t *pg, const void *p) {
 
 /* The owner frees a block of its own page (already validated; not yet marked free). */
 static inline void hot_free_local(heap_t *h, page_t *pg, block_t *b) {
+#if HAKO_LIFO_FREE
+    /* boxes/lifo_free: the block is the page's next allocation, while its lines are still cached */
+    link_set(b, pg->free);
+    b->mark = block_mark(b);
+    pg->free = b;
+#else
     link_set(b, pg->local_free);
     b->mark = block_mark(b);
     pg->local_free = b;
+#endif
     STAT_INC(h->stats.free);
     if (unlikely(--pg->used == 0)) hot_page_empty(h, pg);
 }
