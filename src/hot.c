@@ -181,6 +181,34 @@ void hot_free_local_slow(heap_t *h, page_t *pg, block_t *b) {
     hot_free_local(h, pg, b);
 }
 
+#if HAKO_REMOTE_SPLICE
+/* boxes/remote_splice: the owner takes back n blocks of pg that other threads freed, chained by
+ * plain next links and already marked free, without reading them when its local list is empty
+ * (the common case with boxes/lifo_free): their lines stay where the freers left them until the
+ * blocks are handed out again. */
+void hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n) {
+    if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
+        store_relaxed(&pg->xheap, (uintptr_t)h);
+        queue_push_back(h, pg);
+    }
+#if HAKO_FREELIST_GUARD
+    block_t *b = head;                  /* the page's lists hold encoded links: encode the chain's */
+    for (block_t *next; (next = b->next) != NULL; b = next) link_set(b, next);
+    link_set(b, pg->local_free);
+#else
+    if (pg->local_free) {
+        block_t *b = head;
+        while (b->next) b = b->next;
+        b->next = pg->local_free;
+    }
+#endif
+    pg->local_free = head;
+    STAT_ADD(h->stats.free, n);
+    pg->used -= n;
+    if (pg->used == 0) hot_page_empty(h, pg);
+}
+#endif
+
 static void page_release(heap_t *h, page_t *pg) {
     queue_remove(h, pg);
     STAT_INC(h->stats.pages_returned);

@@ -14,6 +14,9 @@ extern __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec")));
 
 void *hot_alloc_refill(heap_t *h, unsigned cls);         /* slow path of an allocation */
 void  hot_free_local_slow(heap_t *h, page_t *pg, block_t *b); /* owner free needing a queue change */
+#if HAKO_REMOTE_SPLICE
+void  hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n); /* boxes/remote_splice */
+#endif
 void  hot_page_empty(heap_t *h, page_t *pg);
 void  hot_heap_init(heap_t *h);
 void  hot_heap_collect(heap_t *h, bool all);             /* return empty pages to central */

@@ -98,7 +98,11 @@ typedef struct page {
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
     struct page *next, *prev;   /* [owner] the heap's class queue */
 #if HAKO_PAGE_LOCAL_REMOTE
+#if HAKO_REMOTE_SPLICE
+    _Atomic uintptr_t xfree;    /* [atomic] (count << 48) | first of the blocks freed by other threads */
+#else
     _Atomic(block_t *) xfree;   /* [atomic] blocks of this page freed by other threads */
+#endif
     struct page *xnext;         /* [atomic push] next page on the owner's remote_pages list */
 #endif
 } page_t;

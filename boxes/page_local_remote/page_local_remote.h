@@ -11,6 +11,10 @@
 
 static inline bool remote_pending(heap_t *h) { return load_relaxed(&h->remote_pages) != NULL; }
 
+#if HAKO_REMOTE_SPLICE
+#include "remote_splice.h"      /* boxes/remote_splice: counted page lists, spliced untouched */
+#else
+
 /* head == tail: this box takes single blocks (it conflicts with the boxes that batch). */
 static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
     (void)tail;
@@ -37,4 +41,5 @@ static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_
     }
     return n;
 }
+#endif
 #endif
