@@ -119,7 +119,6 @@ static void *large_span_alloc(size_t size, bool zero) {
     return pg->start;
 }
 
-/* Offset of the block from its header for an alignment (a power of two). */
 /* Bytes of a huge block of size bytes placed off bytes into its mapping (0 on overflow). */
 static size_t huge_body(size_t size, size_t off) {
 #if HAKO_HUGE_THP_WHOLE
@@ -134,6 +133,7 @@ static size_t huge_body(size_t size, size_t off) {
 #endif
 }
 
+/* Offset of the block from its header for an alignment (a power of two). */
 static size_t huge_offset(size_t align) {
     if (align <= OS_PAGE) return SEG_HEADER_BYTES;
     if (align < SEG_SIZE) return round_up(SEG_HEADER_BYTES, align);
