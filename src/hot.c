@@ -172,12 +172,17 @@ void *hot_alloc_refill(heap_t *h, unsigned cls) {
     return alloc_from(h, cls);
 }
 
-/* The owner frees a block of a page that had left its queue (XHEAP_FULL): back in the queue. */
-void hot_free_local_slow(heap_t *h, page_t *pg, block_t *b) {
+/* A page that had left its queue (XHEAP_FULL) gets a block back: back in the queue. */
+static void page_requeue(heap_t *h, page_t *pg) {
     if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
         store_relaxed(&pg->xheap, (uintptr_t)h);
         queue_push_back(h, pg);
     }
+}
+
+/* The owner frees a block of a page that may have left its queue. */
+void hot_free_local_slow(heap_t *h, page_t *pg, block_t *b) {
+    page_requeue(h, pg);
     hot_free_local(h, pg, b);
 }
 
@@ -187,10 +192,7 @@ void hot_free_local_slow(heap_t *h, page_t *pg, block_t *b) {
  * (the common case with boxes/lifo_free): their lines stay where the freers left them until the
  * blocks are handed out again. */
 void hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n) {
-    if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
-        store_relaxed(&pg->xheap, (uintptr_t)h);
-        queue_push_back(h, pg);
-    }
+    page_requeue(h, pg);
 #if HAKO_FREELIST_GUARD
     block_t *b = head;                  /* the page's lists hold encoded links: encode the chain's */
     for (block_t *next; (next = b->next) != NULL; b = next) link_set(b, next);

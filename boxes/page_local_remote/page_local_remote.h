@@ -11,6 +11,14 @@
 
 static inline bool remote_pending(heap_t *h) { return load_relaxed(&h->remote_pages) != NULL; }
 
+/* Puts pg on its owner's list of pages with remote frees (by the free that made its list non-empty). */
+static inline void remote_announce(heap_t *owner, page_t *pg) {
+    page_t *first = load_relaxed(&owner->remote_pages);
+    do {
+        pg->xnext = first;
+    } while (!atomic_compare_exchange_weak_explicit(&owner->remote_pages, &first, pg, memory_order_seq_cst, RELAXED));
+}
+
 #if HAKO_REMOTE_SPLICE
 #include "remote_splice.h"      /* boxes/remote_splice: counted page lists, spliced untouched */
 #else
@@ -24,10 +32,7 @@ static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
         head->next = old;
     } while (!atomic_compare_exchange_weak_explicit(&pg->xfree, &old, head, memory_order_seq_cst, RELAXED));
     if (old) return;
-    page_t *first = load_relaxed(&owner->remote_pages);
-    do {
-        pg->xnext = first;
-    } while (!atomic_compare_exchange_weak_explicit(&owner->remote_pages, &first, pg, memory_order_seq_cst, RELAXED));
+    remote_announce(owner, pg);
 }
 
 static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {

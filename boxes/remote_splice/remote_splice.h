@@ -1,7 +1,7 @@
 /* remote_splice.h: boxes/remote_splice, a page's remote frees counted as they are pushed, so that
  * the owner takes them back as one chain without reading a block.
  * Included by boxes/page_local_remote/page_local_remote.h in place of its remote_push and
- * remote_drain; remote_pending and the owner's list of announced pages are unchanged.
+ * remote_drain; remote_pending and remote_announce (the owner's list of pages) are page_local_remote's.
  *
  * A page's xfree word is (count << 48) | first block: one compare-and-swap pushes a block and
  * counts it.  Blocks are hako's own mappings, which the kernel places below 2^47 (it goes higher
@@ -26,10 +26,7 @@ static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
         nw = (((uintptr_t)XFREE_COUNT(old) + 1) << XFREE_SHIFT) | (uintptr_t)head;
     } while (!atomic_compare_exchange_weak_explicit(&pg->xfree, &old, nw, memory_order_seq_cst, RELAXED));
     if (XFREE_PTR(old)) return;
-    page_t *first = load_relaxed(&owner->remote_pages);
-    do {
-        pg->xnext = first;
-    } while (!atomic_compare_exchange_weak_explicit(&owner->remote_pages, &first, pg, memory_order_seq_cst, RELAXED));
+    remote_announce(owner, pg);
 }
 
 static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {
