@@ -77,6 +77,9 @@ enum page_kind {
 #define XHEAP_FULL       ((uintptr_t)1)                 /* not in its class queue: no free block */
 #define XHEAP_FLAGS      ((uintptr_t)7)
 
+#if HAKO_PAGE_LINES
+#include "page_lines.h"         /* boxes/page_lines: the same fields, on three cache lines by writer */
+#else
 typedef struct page {
     /* hot: read on every malloc/free of the owner */
     block_t *free;              /* [owner] blocks ready to hand out */
@@ -106,6 +109,7 @@ typedef struct page {
     struct page *xnext;         /* [atomic push] next page on the owner's remote_pages list */
 #endif
 } page_t;
+#endif
 
 /* ---- segments ---------------------------------------------------------------------------------- */
 enum seg_kind { SEG_SLICED = 1, SEG_HUGE = 2 };

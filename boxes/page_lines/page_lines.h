@@ -1,0 +1,45 @@
+/* page_lines.h: boxes/page_lines, a page descriptor's fields grouped on cache lines by who writes them.
+ * Included by src/types.h in place of the core's struct page (same fields, same meanings).
+ *
+ * The core packs a descriptor in 96 bytes, so one line holds both what the owner writes on every
+ * malloc and local free (free, used) and what every free of a block of the page reads, whoever
+ * frees it (xheap, start, div_magic, block_size, capacity, slice_offset).  A thread freeing a
+ * block of another thread's page then reads a line the owner keeps writing: the read misses, and
+ * the owner's next write misses in turn.  Here line 0 holds what is written when the span is set
+ * up and rarely after (xheap's flag, capacity as the free list grows), line 1 what only the owner
+ * writes, line 2 what other threads write (the page's remote list).  192 bytes a descriptor: the
+ * segment header grows from 8 KiB to 16 KiB of its 64 KiB slice. */
+#ifndef HAKO_PAGE_LINES_H
+#define HAKO_PAGE_LINES_H
+
+typedef struct page {
+    /* line 0: read by every free; written at set-up, and rarely by the owner */
+    _Atomic uintptr_t xheap;    /* [owner, central] owner heap | XHEAP_* flags; 0 if not a small page */
+    uint8_t *start;             /* [owner/central at init] first block (small), the block (large) */
+    uint64_t div_magic;         /* [init] (off * div_magic) >> 40 == off / block_size for off < 2^22 */
+    uint32_t block_size;        /* [init] small: class size; large: usable bytes */
+    uint32_t reserved;          /* [init] blocks that fit in the span */
+    _Atomic uint32_t capacity;  /* [owner] blocks carved so far (<= reserved) */
+    uint8_t slice_offset;       /* [central] distance to the span's first slice (0 on the first) */
+    uint8_t slice_count;        /* [central] slices of the span (on the first slice) */
+    uint8_t kind;               /* [central] enum page_kind */
+    uint8_t cls;                /* [owner at init] size class of a small page */
+    uint8_t is_zero;            /* [central] a large span fresh from the OS or purged: all zero */
+    uint8_t pad_;
+    uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
+    /* line 1: the owner's, on every malloc and local free */
+    _Alignas(64) block_t *free; /* [owner] blocks ready to hand out */
+    block_t *local_free;        /* [owner] blocks the owner freed since the last refill */
+    uint32_t used;              /* [owner] blocks out of the page: handed out, or in a remote list */
+    struct page *next, *prev;   /* [owner] the heap's class queue */
+    /* line 2: written by other threads */
+#if HAKO_PAGE_LOCAL_REMOTE
+#if HAKO_REMOTE_SPLICE
+    _Alignas(64) _Atomic uintptr_t xfree;   /* [atomic] (count << 48) | first of the blocks freed by other threads */
+#else
+    _Alignas(64) _Atomic(block_t *) xfree;  /* [atomic] blocks of this page freed by other threads */
+#endif
+    struct page *xnext;         /* [atomic push] next page on the owner's remote_pages list */
+#endif
+} page_t;
+#endif
