@@ -48,7 +48,11 @@
 #define ALIGN_MIN        16
 #define SMALL_MAX        ((size_t)128 << 10)
 #define NCLASS           88
+#if HAKO_DIRECT_WIDE
+#define DIRECT_MAX       8192                           /* boxes/direct_wide: 513 slots, 4 KiB a heap */
+#else
 #define DIRECT_MAX       1024
+#endif
 #define DIRECT_SLOTS     (DIRECT_MAX / ALIGN_MIN + 1)
 #define MIN_BLOCKS       8                              /* a small page holds at least this many */
 #define LARGE_MAX        ((size_t)2 << 20)              /* larger: a mapping of its own (huge) */
