@@ -127,6 +127,19 @@ static inline page_t *free_page_of(uintptr_t a) {
 #endif
 }
 
+#if HAKO_REMOTE_LEAN
+/* boxes/remote_lean: a block of another heap's small page goes to its owner with the fast path's
+ * checks, not through free_slow's second lookup; false leaves anything else to free_slow. */
+static inline bool remote_lean_free(heap_t *h, page_t *pg, block_t *b) {
+    uintptr_t x = load_relaxed(&pg->xheap);
+    heap_t *owner = (heap_t *)(x & ~XHEAP_FLAGS);
+    if (x == 0 || owner == h) return false;                 /* not a small page, or h's own full one */
+    if (unlikely(hot_block_index(pg, b) == UINT32_MAX || b->mark == block_mark(b))) return false;
+    cache_remote_free(h, owner, b);
+    return true;
+}
+#endif
+
 void core_free(void *p) {
     uintptr_t a = (uintptr_t)p;
     page_t *pg = free_page_of(a);
@@ -139,6 +152,9 @@ void core_free(void *p) {
                 return;
             }
         }
+#if HAKO_REMOTE_LEAN
+        else if (remote_lean_free(h, pg, p)) return;
+#endif
     } else if (!p) {
         return;
     }

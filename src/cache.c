@@ -122,6 +122,12 @@ void cache_slow_path(heap_t *h) {
 }
 
 /* Files each block of a chain back in its page, as a local free of the owner; returns how many. */
+#if HAKO_REMOTE_LEAN
+/* boxes/remote_lean: with page_local_remote every chain is one page's: found once, not per block */
+static uint64_t file_chain(heap_t *h, block_t *b) {
+    return b ? hot_free_page_chain(h, page_of(segment_of(b), b), b) : 0;
+}
+#else
 static uint64_t file_chain(heap_t *h, block_t *b) {
     uint64_t n = 0;
     while (b) {
@@ -133,6 +139,7 @@ static uint64_t file_chain(heap_t *h, block_t *b) {
     }
     return n;
 }
+#endif
 
 void cache_drain(heap_t *h) {
     uint64_t n = remote_drain(h, file_chain);

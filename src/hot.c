@@ -186,6 +186,22 @@ void hot_free_local_slow(heap_t *h, page_t *pg, block_t *b) {
     hot_free_local(h, pg, b);
 }
 
+#if HAKO_REMOTE_LEAN
+/* boxes/remote_lean: the owner takes back a chain of blocks of its page pg (linked by next) that
+ * other threads freed: the page is re-queued once, then each block is a local free; how many. */
+uint64_t hot_free_page_chain(heap_t *h, page_t *pg, block_t *b) {
+    page_requeue(h, pg);
+    uint64_t n = 0;
+    while (b) {
+        block_t *next = b->next;
+        n++;
+        hot_free_local(h, pg, b);
+        b = next;
+    }
+    return n;
+}
+#endif
+
 #if HAKO_REMOTE_SPLICE
 /* boxes/remote_splice: the owner takes back n blocks of pg that other threads freed, chained by
  * plain next links and already marked free, without reading them when its local list is empty

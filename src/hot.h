@@ -14,6 +14,9 @@ extern __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec")));
 
 void *hot_alloc_refill(heap_t *h, unsigned cls);         /* slow path of an allocation */
 void  hot_free_local_slow(heap_t *h, page_t *pg, block_t *b); /* owner free needing a queue change */
+#if HAKO_REMOTE_LEAN
+uint64_t hot_free_page_chain(heap_t *h, page_t *pg, block_t *b);  /* boxes/remote_lean */
+#endif
 #if HAKO_REMOTE_SPLICE
 void  hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n); /* boxes/remote_splice */
 #endif
