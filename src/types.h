@@ -107,6 +107,8 @@ typedef struct page {
 #if HAKO_PAGE_LOCAL_REMOTE
 #if HAKO_REMOTE_SPLICE
     _Atomic uintptr_t xfree;    /* [atomic] (count << 48) | first of the blocks freed by other threads */
+#elif HAKO_REMOTE_BITMAP
+    _Atomic uint64_t xfree;     /* [atomic] bit g: word g of the page's remote bitmap may hold bits (boxes/remote_bitmap) */
 #else
     _Atomic(block_t *) xfree;   /* [atomic] blocks of this page freed by other threads */
 #endif

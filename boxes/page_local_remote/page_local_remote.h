@@ -21,6 +21,8 @@ static inline void remote_announce(heap_t *owner, page_t *pg) {
 
 #if HAKO_REMOTE_SPLICE
 #include "remote_splice.h"      /* boxes/remote_splice: counted page lists, spliced untouched */
+#elif HAKO_REMOTE_BITMAP
+#include "remote_bitmap.h"      /* boxes/remote_bitmap: a bit per block, the owner never reads them */
 #else
 
 /* head == tail: this box takes single blocks (it conflicts with the boxes that batch). */
