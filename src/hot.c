@@ -203,39 +203,30 @@ uint64_t hot_free_page_chain(heap_t *h, page_t *pg, block_t *b) {
 #endif
 
 #if HAKO_REMOTE_BITMAP
-/* boxes/remote_bitmap: the owner takes back the blocks of its page pg that other threads freed,
- * named by bits: words[g] for each bit g of groups; returns how many.  Every word is taken before
- * any block is filed (filing the last one may give the page, and so its words, back to central).
- * The blocks are linked in the order they are written, first to last, so the first one handed
- * out is the one whose line was asked for first. */
-uint64_t hot_free_page_bits(heap_t *h, page_t *pg, _Atomic uint64_t *words, uint64_t groups) {
-    uint64_t taken[64];
-    unsigned base[64], k = 0;
-    for (; groups; groups &= groups - 1) {
-        unsigned g = (unsigned)__builtin_ctzll(groups);
-        uint64_t w = atomic_exchange_explicit(&words[g], 0, memory_order_acquire);
-        if (w) { taken[k] = w; base[k] = g * 64; k++; }
-    }
-    if (!k) return 0;
+/* boxes/remote_bitmap: the owner takes back blocks of its page pg that other threads freed, named
+ * by k words of bits (bit i of bits[j]: block first[j] + i); returns how many.  They are linked
+ * in the order they are written, first to last, so the first one handed out is the one whose line
+ * was asked for first. */
+uint64_t hot_free_page_bits(heap_t *h, page_t *pg, const uint64_t *bits, const unsigned *first, unsigned k) {
     page_requeue(h, pg);
     uint8_t *start = pg->start;
     size_t bs = pg->block_size;
-    block_t *first = NULL, *last = NULL;
+    block_t *head = NULL, *last = NULL;
     uint32_t n = 0;
     for (unsigned j = 0; j < k; j++)
-        for (uint64_t w = taken[j]; w; w &= w - 1) {
-            block_t *b = (block_t *)(start + (size_t)(base[j] + (unsigned)__builtin_ctzll(w)) * bs);
+        for (uint64_t w = bits[j]; w; w &= w - 1) {
+            block_t *b = (block_t *)(start + (size_t)(first[j] + (unsigned)__builtin_ctzll(w)) * bs);
             b->mark = block_mark(b);
-            if (last) link_set(last, b); else first = b;
+            if (last) link_set(last, b); else head = b;
             last = b;
             n++;
         }
 #if HAKO_LIFO_FREE
     link_set(last, pg->free);
-    pg->free = first;
+    pg->free = head;
 #else
     link_set(last, pg->local_free);
-    pg->local_free = first;
+    pg->local_free = head;
 #endif
     STAT_ADD(h->stats.free, n);
     pg->used -= n;

@@ -18,7 +18,7 @@ void  hot_free_local_slow(heap_t *h, page_t *pg, block_t *b); /* owner free need
 uint64_t hot_free_page_chain(heap_t *h, page_t *pg, block_t *b);  /* boxes/remote_lean */
 #endif
 #if HAKO_REMOTE_BITMAP
-uint64_t hot_free_page_bits(heap_t *h, page_t *pg, _Atomic uint64_t *words, uint64_t groups); /* boxes/remote_bitmap */
+uint64_t hot_free_page_bits(heap_t *h, page_t *pg, const uint64_t *bits, const unsigned *first, unsigned k); /* boxes/remote_bitmap */
 #endif
 #if HAKO_REMOTE_SPLICE
 void  hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n); /* boxes/remote_splice */

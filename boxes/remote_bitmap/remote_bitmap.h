@@ -26,11 +26,13 @@ _Static_assert(RBITS_OFFSET + SLICES * RBITS_WORDS * sizeof(uint64_t) <= SLICE_S
 _Static_assert(SLICE_SIZE / ALIGN_MIN <= RBITS_WORDS * 64, "a one-slice page has more blocks than bits");
 _Static_assert(2 * MIN_BLOCKS <= RBITS_WORDS * 64, "a multi-slice page has more blocks than bits");
 
-/* The 64 words of page pg (its first slice's). */
-static inline _Atomic uint64_t *remote_words(page_t *pg) {
+/* Word g of page pg's bitmap.  The words of the 63 pages are interleaved by eights: each page's
+ * words 0..7 share one 64-byte line, and those lines of all the pages fill the first 4 KiB, so a
+ * page of 512 blocks or fewer (blocks of 128 bytes and more) touches only that OS page of them. */
+static inline _Atomic uint64_t *remote_word(page_t *pg, unsigned g) {
     segment_t *seg = segment_of(pg);
     size_t slice = (size_t)(pg - seg->pages);
-    return (_Atomic uint64_t *)((uint8_t *)seg + RBITS_OFFSET) + slice * RBITS_WORDS;
+    return (_Atomic uint64_t *)((uint8_t *)seg + RBITS_OFFSET) + ((size_t)(g >> 3) * SLICES + slice) * 8 + (g & 7);
 }
 
 /* head == tail: one block, already checked by the caller (a carved block of a small page). */
@@ -39,13 +41,16 @@ static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
     page_t *pg = page_of(segment_of(head), head);
     uint32_t i = (uint32_t)((((uint64_t)((uintptr_t)head - (uintptr_t)pg->start)) * pg->div_magic) >> 40);
     uint64_t bit = (uint64_t)1 << (i & 63);
-    uint64_t old = atomic_fetch_or_explicit(&remote_words(pg)[i >> 6], bit, memory_order_release);
+    uint64_t old = atomic_fetch_or_explicit(remote_word(pg, i >> 6), bit, memory_order_release);
     if (unlikely(old & bit)) hako_fatal("free", "double free", head);
     if (old) return;                    /* the free that made the word non-zero does the rest */
     if (atomic_fetch_or_explicit(&pg->xfree, (uint64_t)1 << (i >> 6), memory_order_seq_cst)) return;
     remote_announce(owner, pg);
 }
 
+/* The owner takes each page off its list, then the page's summary, then every word the summary
+ * names, before it files a block: filing the last one may give the page, and so its words, back
+ * to central. */
 static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {
     (void)file;
     page_t *pg = atomic_exchange_explicit(&h->remote_pages, NULL, memory_order_acquire);
@@ -54,7 +59,14 @@ static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_
         page_t *next = pg->xnext;
         /* acq_rel: the read of xnext above happens before the free that re-announces pg */
         uint64_t groups = atomic_exchange_explicit(&pg->xfree, 0, memory_order_acq_rel);
-        n += hot_free_page_bits(h, pg, remote_words(pg), groups);
+        uint64_t bits[RBITS_WORDS];
+        unsigned first[RBITS_WORDS], k = 0;
+        for (; groups; groups &= groups - 1) {
+            unsigned g = (unsigned)__builtin_ctzll(groups);
+            uint64_t w = atomic_exchange_explicit(remote_word(pg, g), 0, memory_order_acquire);
+            if (w) { bits[k] = w; first[k] = g * 64; k++; }
+        }
+        if (k) n += hot_free_page_bits(h, pg, bits, first, k);
         pg = next;
     }
     return n;
