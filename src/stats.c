@@ -161,14 +161,19 @@ static void dump_at_exit(void) {
 
 void stats_init(void) {
     if (hako_options.verbose) {
-        char buf[256];
+        char buf[2048];
         out_t o = { buf, sizeof buf, 0 };
         put(&o, "hako " HAKO_VERSION_STR " build " HAKO_BUILD_HASH " flags [");
         put_flags(&o);
         put(&o, "] pid ");
         put_u64(&o, (uint64_t)getpid());
         put(&o, "\n");
-        hako_write_all(2, buf, o.len < sizeof buf ? o.len : sizeof buf - 1);
+        size_t n = o.len;
+        if (n > sizeof buf - 1) {       /* cut short: still one line */
+            n = sizeof buf - 1;
+            buf[n - 1] = '\n';
+        }
+        hako_write_all(2, buf, n);
     }
     if (hako_options.stats) {
         if (fstat(2, &stderr_id) == 0) stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);

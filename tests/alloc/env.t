@@ -78,6 +78,16 @@ check_eq "HAKO_VERBOSE=1 writes exactly one line on stderr" "$(lines "$tmp/verbo
 check_match "the banner names hako, its version, build hash and flags" "$banner" \
   "^hako.*$version.*${hash:0:12}.*flags"
 
+# A build with many boxes: the banner outgrew a 256-byte buffer once and lost its newline.
+many="$(tools/variant-flags default | tr '\n' ' ')HAKO_POP_PREFETCH HAKO_SPARE_PAGE HAKO_FREELIST_GUARD HAKO_CHECKS_FULL HAKO_SEGMATH"
+if many_lib=$(make -s FLAGS="$many" lib 2>&1 | tail -n 1 | awk '{ print $2 }') && [[ -f $many_lib ]]; then
+  HAKO_VERBOSE=1 LD_PRELOAD="$PWD/$many_lib" "$bin" >/dev/null 2>"$tmp/many.err" || true
+  check_eq "HAKO_VERBOSE=1 with $(wc -w <<<"$many") flags writes one whole line ($(wc -c <"$tmp/many.err") bytes)" \
+    "$(lines "$tmp/many.err") $(grep -c 'HAKO_SEGMATH.*\] pid [0-9]*$' "$tmp/many.err")" "1 1"
+else
+  not_ok "a library with many boxes builds (make FLAGS=\"$many\" lib)"
+fi
+
 probe unknown HAKO_FOO=1 --
 check_match "an unknown HAKO_FOO variable is reported on stderr" "$(cat "$tmp/unknown.err")" "HAKO_FOO"
 check_eq "an unknown HAKO_FOO variable does not stop the program" "$(cat "$tmp/unknown.rc")" 0
