@@ -120,6 +120,11 @@ static void page_extend(page_t *pg) {
 static page_t *page_find(heap_t *h, unsigned cls) {
     cache_slow_path(h);
     page_t *pg = h->queue[cls].first;
+#if HAKO_REUSE_FIRST
+    /* boxes/reuse_first: blocks already freed in any page of the queue before new ones are carved */
+    for (page_t *q = pg; q; q = q->next)
+        if (q->free || q->local_free) { pg = q; break; }
+#endif
     while (pg) {
         if (pg->free) break;
         if (pg->local_free) {
