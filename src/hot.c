@@ -207,6 +207,33 @@ uint64_t hot_free_page_chain(heap_t *h, page_t *pg, block_t *b) {
 }
 #endif
 
+#if HAKO_DRAIN_LANES
+/* boxes/drain_lanes: the owner takes back the chains of k of its pages (pgs[i]'s blocks linked by
+ * next from chains[i]) a block of each chain in turn: a chain is a walk of dependent loads, each
+ * a likely miss (another thread wrote the block last), but the chains do not depend on each other,
+ * so their misses can be in flight together.  The arrays are the caller's, overwritten.  How many. */
+uint64_t hot_free_page_chains(heap_t *h, page_t **pgs, block_t **chains, unsigned k) {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < k; i++) page_requeue(h, pgs[i]);
+    while (k) {
+        for (unsigned i = 0; i < k;) {
+            block_t *b = chains[i];
+            block_t *next = b->next;
+            hot_free_local(h, pgs[i], b);
+            n++;
+            if (next) {
+                chains[i++] = next;
+            } else {                        /* this chain is done: the last lane takes its place */
+                k--;
+                pgs[i] = pgs[k];
+                chains[i] = chains[k];
+            }
+        }
+    }
+    return n;
+}
+#endif
+
 #if HAKO_REMOTE_BITMAP
 /* boxes/remote_bitmap: the owner takes back blocks of its page pg that other threads freed, named
  * by k words of bits (bit i of bits[j]: block first[j] + i); returns how many.  They are linked

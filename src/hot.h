@@ -17,6 +17,10 @@ void  hot_free_local_slow(heap_t *h, page_t *pg, block_t *b); /* owner free need
 #if HAKO_REMOTE_LEAN
 uint64_t hot_free_page_chain(heap_t *h, page_t *pg, block_t *b);  /* boxes/remote_lean */
 #endif
+#if HAKO_DRAIN_LANES
+#define DRAIN_LANES 8
+uint64_t hot_free_page_chains(heap_t *h, page_t **pgs, block_t **chains, unsigned k); /* boxes/drain_lanes */
+#endif
 #if HAKO_REMOTE_BITMAP
 uint64_t hot_free_page_bits(heap_t *h, page_t *pg, const uint64_t *bits, const unsigned *first, unsigned k); /* boxes/remote_bitmap */
 #endif

@@ -40,6 +40,27 @@ static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
 static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {
     page_t *pg = atomic_exchange_explicit(&h->remote_pages, NULL, memory_order_acquire);
     uint64_t n = 0;
+#if HAKO_DRAIN_LANES
+    /* boxes/drain_lanes: up to DRAIN_LANES pages' chains are taken, then filed a block of each in turn */
+    (void)file;
+    while (pg) {
+        page_t *pgs[DRAIN_LANES];
+        block_t *chains[DRAIN_LANES];
+        unsigned k = 0;
+        while (pg && k < DRAIN_LANES) {
+            page_t *next = pg->xnext;
+            /* release: the read of xnext above happens before the free that re-announces pg */
+            block_t *c = atomic_exchange_explicit(&pg->xfree, NULL, memory_order_acq_rel);
+            if (c) {
+                pgs[k] = pg;
+                chains[k++] = c;
+            }
+            pg = next;
+        }
+        n += hot_free_page_chains(h, pgs, chains, k);
+    }
+    return n;
+#endif
     while (pg) {
         page_t *next = pg->xnext;
         /* release: the read of xnext above happens before the free that re-announces pg */
