@@ -69,6 +69,12 @@ def overridden: if .override then " (override of \(.override.rule_verdict): \(.o
        "|---|\($m.variants | map("---") | join("|"))|",
        ($m.results[] | . as $r | "| \(.experiment) | \(.cells | map(if .failed then "failed: \(.failure | md)" else "\(.median | with_unit($r.metric)) ×\(.ratio_to_best | fixed(3)) \(.ci | ci_text) \(.rss_kb | kib)" end) | join(" | ")) |"),
        "",
-       "![matrix #\($m.seq)](\($m | chart_name))")
+       "![matrix #\($m.seq)](\($m | chart_name))",
+       (if ($matrices | length) > 1 then
+          "",
+          "Earlier matrix entries, newest first (each table is in the ledger; each chart is here):",
+          "",
+          ($matrices[:-1] | reverse[] | "- #\(.seq), \(date), \(if .rule.quick then "quick form, " else "" end)\(.rule.rounds) rounds, \(.variants | map(.variant | md) | join(", ")) on \(.results | map(.experiment | md) | join(", ")): [chart](\(chart_name))")
+        else empty end))
    end)
   ] | .[]
