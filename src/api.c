@@ -24,6 +24,9 @@
 #if HAKO_SEGMATH
 #include "pagemap.h"
 #endif
+#if HAKO_FOREIGN_REUSE
+#include "foreign_reuse.h"      /* boxes/foreign_reuse: remote frees kept and handed out again here */
+#endif
 
 #define API __attribute__((visibility("default")))
 
@@ -135,6 +138,9 @@ static inline bool remote_lean_free(heap_t *h, page_t *pg, block_t *b) {
     heap_t *owner = (heap_t *)(x & ~XHEAP_FLAGS);
     if (x == 0 || owner == h) return false;                 /* not a small page, or h's own full one */
     if (unlikely(hot_block_index(pg, b) == UINT32_MAX || b->mark == block_mark(b))) return false;
+#if HAKO_FOREIGN_REUSE
+    if (h != &hako_empty_heap && foreign_keep(h, pg, b)) return true;    /* boxes/foreign_reuse */
+#endif
     cache_remote_free(h, owner, b);
     return true;
 }

@@ -193,6 +193,9 @@ static heap_t *heap_take(void) {
 
 /* The heap goes back to the pool: it returns what it can, keeps its non-empty pages. */
 static void heap_abandon(heap_t *h) {
+#if HAKO_FOREIGN_REUSE
+    hot_foreign_return(h);                  /* boxes/foreign_reuse: kept blocks go to their owners */
+#endif
     stash_flush(h);
     cache_drain(h);
     hot_heap_collect(h, true);
@@ -241,6 +244,10 @@ static void thread_exit(void *arg) {
 bool cache_trim(void) {
     heap_t *h = hako_tl_heap;
     if (h != &hako_empty_heap) {
+#if HAKO_FOREIGN_REUSE
+        hot_foreign_return(h);              /* boxes/foreign_reuse: kept blocks go to their owners */
+        stash_flush(h);
+#endif
         cache_drain(h);
         hot_heap_collect(h, false);
     }

@@ -154,6 +154,9 @@ static page_t *page_find(heap_t *h, unsigned cls) {
 
 static void *alloc_from(heap_t *h, unsigned cls) {
     STAT_INC(h->stats.alloc_slow);
+#if HAKO_FOREIGN_REUSE
+    if (h->cur[cls] == &h->foreign[cls]) queue_head_changed(h, cls);   /* its kept blocks ran out */
+#endif
     page_t *pg = page_find(h, cls);
     if (unlikely(!pg)) { errno = ENOMEM; return NULL; }
     return hot_pop(h, pg, pg->free);
@@ -292,6 +295,44 @@ void hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n) {
 }
 #endif
 
+#if HAKO_FOREIGN_REUSE
+/* boxes/foreign_reuse: the blocks h keeps for class cls become its current page (cur[] and the
+ * direct slots; the queue is unchanged, and alloc_from points them back when the blocks run out). */
+void hot_foreign_head(heap_t *h, unsigned cls) {
+    page_t *fp = &h->foreign[cls];
+    h->cur[cls] = fp;
+    size_t lo = cls == 0 ? 0 : class_size(cls - 1) / ALIGN_MIN + 1;
+    size_t hi = class_size(cls) / ALIGN_MIN;
+    if (hi >= DIRECT_SLOTS) hi = DIRECT_SLOTS - 1;
+    for (size_t s = lo; s <= hi; s++) h->direct[s] = fp;
+}
+
+/* boxes/foreign_reuse: every kept block goes to its page's owner now (the thread leaves, or trims);
+ * a page h has adopted since takes it back as a local free. */
+void hot_foreign_return(heap_t *h) {
+    uint64_t n = 0;
+    for (unsigned c = 0; c < NCLASS; c++) {
+        page_t *fp = &h->foreign[c];
+        block_t *b = fp->free;
+        if (!b) continue;
+        fp->free = NULL;
+        fp->used = h->foreign_in[c] = 0;
+        if (h->cur[c] == fp) queue_head_changed(h, c);
+        while (b) {
+            block_t *next = link_get(fp, b);
+            page_t *pg = page_of(segment_of(b), b);
+            heap_t *owner = (heap_t *)(load_relaxed(&pg->xheap) & ~XHEAP_FLAGS);
+            if (owner == h) hot_free_local_slow(h, pg, b);
+            else cache_remote_free(h, owner, b);
+            n++;
+            b = next;
+        }
+    }
+    STAT_ADD(h->stats.free, -n);            /* counted when they were kept */
+    STAT_ADD(h->stats.foreign_returned, n);
+}
+#endif
+
 static void page_release(heap_t *h, page_t *pg) {
     queue_remove(h, pg);
     STAT_INC(h->stats.pages_returned);
@@ -310,7 +351,11 @@ static bool class_has_spare(heap_t *h, page_t *pg) {
 /* Every block of pg is back with its owner.  The current page of a class is kept (an alloc/free
  * pair at a page boundary must not bounce a page through central); others go back to central. */
 void hot_page_empty(heap_t *h, page_t *pg) {
+#if HAKO_FOREIGN_REUSE
+    if (h->queue[pg->cls].first == pg) return;  /* the current page, though cur[] may be the kept blocks */
+#else
     if (h->cur[pg->cls] == pg) return;
+#endif
 #if HAKO_SPARE_PAGE
     if (!class_has_spare(h, pg)) return;        /* keep one spare empty page per class */
 #endif
@@ -323,7 +368,11 @@ void hot_heap_collect(heap_t *h, bool all) {
     for (unsigned c = 0; c < NCLASS; c++) {
         for (page_t *pg = h->queue[c].first, *next; pg; pg = next) {
             next = pg->next;
+#if HAKO_FOREIGN_REUSE
+            if (pg->used == 0 && (all || h->queue[c].first != pg)) page_release(h, pg);
+#else
             if (pg->used == 0 && (all || h->cur[c] != pg)) page_release(h, pg);
+#endif
         }
     }
 }

@@ -27,6 +27,10 @@ uint64_t hot_free_page_bits(heap_t *h, page_t *pg, const uint64_t *bits, const u
 #if HAKO_REMOTE_SPLICE
 void  hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n); /* boxes/remote_splice */
 #endif
+#if HAKO_FOREIGN_REUSE
+void  hot_foreign_head(heap_t *h, unsigned cls);          /* boxes/foreign_reuse: kept blocks first */
+void  hot_foreign_return(heap_t *h);                      /* boxes/foreign_reuse: kept blocks to owners */
+#endif
 void  hot_page_empty(heap_t *h, page_t *pg);
 void  hot_heap_init(heap_t *h);
 void  hot_heap_collect(heap_t *h, bool all);             /* return empty pages to central */

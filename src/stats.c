@@ -66,6 +66,10 @@ static void add_heap(heap_t *h, void *arg) {
     sum->cache_refill += h->stats.cache_refill;
     sum->central_refill += h->stats.central_refill;
     sum->pages_returned += h->stats.pages_returned;
+#if HAKO_FOREIGN_REUSE
+    sum->foreign_kept += h->stats.foreign_kept;
+    sum->foreign_returned += h->stats.foreign_returned;
+#endif
 }
 
 #define G(x) load_relaxed(&(x))
@@ -92,6 +96,10 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "remote_drained", s.remote_drained, true);
     put_kv(&o, "central_refill", s.central_refill, true);
     put_kv(&o, "pages_returned", s.pages_returned, true);
+#if HAKO_FOREIGN_REUSE
+    put_kv(&o, "foreign_kept", s.foreign_kept, true);
+    put_kv(&o, "foreign_returned", s.foreign_returned, true);
+#endif
     put_kv(&o, "large_alloc", G(hako_global_stats.large_alloc), true);
     put_kv(&o, "huge_alloc", G(hako_global_stats.huge_alloc), true);
     put_kv(&o, "huge_remap", G(hako_global_stats.huge_realloc_remap), true);

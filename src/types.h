@@ -149,6 +149,10 @@ typedef struct heap_stats {
     uint64_t cache_refill;      /* drains of this heap's remote list that found blocks */
     uint64_t central_refill;    /* small pages obtained from central */
     uint64_t pages_returned;    /* empty small pages given back to central */
+#if HAKO_FOREIGN_REUSE
+    uint64_t foreign_kept;      /* boxes/foreign_reuse: remote frees kept to be handed out again here */
+    uint64_t foreign_returned;  /* boxes/foreign_reuse: kept blocks sent to their owner after all */
+#endif
 } heap_stats_t;
 
 /* ---- heaps (one per thread that allocates) ---------------------------------------------------- */
@@ -173,6 +177,12 @@ typedef struct heap {
     uint32_t id;                    /* [init] */
     struct heap *next_all;          /* [init] registry of every heap ever made */
     struct heap *next_pool;         /* [heaps lock] pool of abandoned heaps */
+#if HAKO_FOREIGN_REUSE
+    /* boxes/foreign_reuse: per class, blocks of other heaps' pages this thread freed and keeps to
+     * hand out itself; a stand-in page whose free list the fast path pops like any page's */
+    page_t foreign[NCLASS];         /* [owner] free: the kept blocks; used: how many were popped */
+    uint32_t foreign_in[NCLASS];    /* [owner] how many were kept (in - used = held now) */
+#endif
 } heap_t;
 
 /* ---- global state ------------------------------------------------------------------------------ */
