@@ -56,6 +56,16 @@ check_match "conflicts naming the box itself is refused" "$(problems)" 'field "c
 good_box beta HAKO_BETA
 printf '{"name": "beta",' >boxes/beta/manifest.json
 check_match "a manifest that is not JSON is refused" "$(problems)" 'boxes/beta/manifest.json: not valid JSON'
+# tools/box-flags (run by every make) reads all manifests with one jq; a bad one still gets named
+good_box beta HAKO_BETA
+check_eq "box-flags maps each flag to its folder" "$(tools/box-flags 2>&1)" $'HAKO_ALPHA\tboxes/alpha\nHAKO_BETA\tboxes/beta'
+printf '{"name": "beta",' >boxes/beta/manifest.json
+out=$(tools/box-flags 2>&1); rc=$?
+check_match "box-flags names a manifest that is not JSON, and fails" "$rc $out" '^2 hako: boxes/beta/manifest.json: field "flag" missing or not a string'
+good_box beta HAKO_BETA
+with beta 'del(.flag)'
+out=$(tools/box-flags 2>&1); rc=$?
+check_match "box-flags names a manifest without a flag, and fails" "$rc $out" '^2 hako: boxes/beta/manifest.json: field "flag" missing'
 good_box beta HAKO_BETA
 mkdir -p boxes/gamma
 check_match "a box folder without a manifest is refused" "$(problems)" 'boxes/gamma: no manifest.json'
