@@ -37,6 +37,17 @@ echo >>"$HAKO_LEDGER"
 out=$(tools/ledger verify 2>&1)
 check_match "a line rewritten in another form (spaces) is reported" "$out" 'line 2: not in canonical form'
 cp "$tmp/good.jsonl" "$HAKO_LEDGER"
+printf '[1,2]\n' >>"$HAKO_LEDGER"
+out=$(tools/ledger verify 2>&1)
+check_match "a line that is not a JSON object is reported" "$out" 'line 3: not a JSON object'
+cp "$tmp/good.jsonl" "$HAKO_LEDGER"
+# line 2 with a prev that is not line 1's hash, its own hash made right again: only the chain breaks
+jq -cS '.prev = ("0" * 64) | del(.hash)' <(tail -n 1 "$tmp/good.jsonl") >"$tmp/body"
+jq -cS --arg h "$(printf '%s' "$(cat "$tmp/body")" | sha256sum | cut -d' ' -f1)" '. + {hash: $h}' "$tmp/body" >"$tmp/line2"
+{ head -n 1 "$tmp/good.jsonl"; cat "$tmp/line2"; } >"$HAKO_LEDGER"
+out=$(tools/ledger verify 2>&1)
+check_match "a line whose prev is not the hash of the line before is reported" "$out" 'line 2: prev does not match the hash of line 1'
+cp "$tmp/good.jsonl" "$HAKO_LEDGER"
 printf '{"kind":"decision","seq":3' >>"$HAKO_LEDGER"
 out=$(tools/ledger verify 2>&1)
 check_match "a partial last line (a cut append) is reported" "$out" 'line 3: a partial line'
