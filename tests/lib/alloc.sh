@@ -4,7 +4,9 @@
 #                                      of them, from BIN --list, when none is named) in a fresh
 #                                      process; its TAP lines pass through, named "LABEL: ..." with
 #                                      -l; a crash or a non-zero exit without a "not ok" line
-#                                      becomes one ("BIN CASE runs to completion").
+#                                      becomes one ("BIN CASE runs to completion"), and so does a
+#                                      case whose count of check lines is not the one its
+#                                      "# plan: N checks" line (T_PLAN, tests/lib/tap.h) gave.
 #   build NAME TARGET...               make -s TARGET...: one check NAME, make's output on failure
 #   run_sanitized KIND NAME            builds the multi-threaded tests with sanitizer KIND (tsan,
 #                                      asan: the Makefile's build/san/KIND/) and runs every case,
@@ -21,7 +23,7 @@ SANITIZER_REPORT='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSa
 
 # _run_case LABEL BIN CASE: prints the case's TAP lines; its output stays in $case_out.
 _run_case() {
-  local label=$1 bin=$2 c=$3 rc=0
+  local label=$1 bin=$2 c=$3 rc=0 line plan='' got=0
   case_out=$("$bin" "$c" 2>&1) || rc=$?
   if [[ -n $label ]]; then
     sed -E "s/^(not ok|ok) - /\\1 - ${label//\//\\/}: /" <<<"$case_out"
@@ -31,6 +33,18 @@ _run_case() {
   if ((rc != 0)) && ! grep -q '^not ok' <<<"$case_out"; then
     not_ok "${label:+$label: }${bin##*/} $c runs to completion" \
       "exit status $rc$( ((rc > 128)) && echo " (signal $((rc - 128)))")"
+  fi
+  # A line lost at exit (a racing exit(), an unflushed buffer) would otherwise go unnoticed.
+  # Builtins only: the caller's LD_PRELOAD and HAKO_* (a stats dump file) reach any process.
+  while IFS= read -r line; do
+    case $line in
+      'ok - '* | 'not ok - '*) got=$((got + 1)) ;;
+      '# plan: '*' checks') plan=${line#'# plan: '} plan=${plan%' checks'} ;;
+    esac
+  done <<<"$case_out"
+  if [[ $plan =~ ^[0-9]+$ ]] && ((got != plan)); then
+    not_ok "${label:+$label: }${bin##*/} $c prints the $plan checks it plans (printed $got)" \
+      "a check line went missing (or was printed twice); the case's output is above"
   fi
 }
 

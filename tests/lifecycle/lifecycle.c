@@ -142,6 +142,7 @@ static void *rounds_worker(void *arg) {
 }
 
 static void case_tsd_rounds(void) {
+    T_PLAN(2);
     free(t_dirty(malloc(1), 1, 0));  /* hako's key exists before this one */
     pthread_key_create(&rounds_key, rounds_destructor);
     size_t total = scale(2000), warm = 0, worst = 0, t;
@@ -183,6 +184,7 @@ static void *ta_worker(void *arg) {
 }
 
 static void case_thread_atexit(void) {
+    T_PLAN(2);
     size_t total = scale(1000), warm = 0, worst = 0, t;
     int started = 1;
     size_t start = t_rss_bytes();
@@ -255,6 +257,7 @@ __attribute__((destructor)) static void late_destructor(void) {
 }
 
 static void case_exit_late(void) {
+    T_PLAN(5);  /* one here, four in late_handler */
     late_armed = 1;
     late_block = tagged_new(3000, 11);
     uint64_t rng = 1;
@@ -277,23 +280,31 @@ static void exit_alloc_handler(void) {
     fflush(stdout);
 }
 
+/* The exit waits until the main thread has printed its check: exit() ends the process, so a line
+ * the main thread had not written yet (or had half written) was lost without a trace. */
+static pthread_barrier_t exit_checked;
+
 static void *exit_caller(void *arg) {
     (void)arg;
     uint64_t rng = 4;
     churn_blocks(&rng, 256);
+    pthread_barrier_wait(&exit_checked);
     exit(t_done());
 }
 
 static void case_exit_thread(void) {
+    T_PLAN(2);
     atexit(exit_alloc_handler);
+    pthread_barrier_init(&exit_checked, NULL, 2);
     pthread_t tid[4];
     for (uintptr_t i = 0; i < 4; i++)
         if (t_thread(&tid[i], busy_worker, (void *)(i + 1)) != 0) T_CHECK(0, "worker threads start");
     struct timespec ts = {0, 50 * 1000000L};
     nanosleep(&ts, NULL);
     pthread_t ex;
-    T_CHECK(t_thread(&ex, exit_caller, NULL) == 0, "a thread calls exit() while four threads allocate");
-    fflush(stdout);
+    if (!T_CHECK(t_thread(&ex, exit_caller, NULL) == 0, "a thread calls exit() while four threads allocate"))
+        exit(1);
+    pthread_barrier_wait(&exit_checked);
     for (;;) pause();  /* the exit comes from the other thread */
 }
 
@@ -323,6 +334,7 @@ static void me_handler(void) {
 }
 
 static void case_main_exit(void) {
+    T_PLAN(2);  /* both in me_handler */
     atexit(me_handler);
     uint64_t rng = 12;
     for (size_t i = 0; i < ME_BLOCKS; i++) me_blocks[i] = tagged_new(mixed_size(&rng), i);
@@ -403,14 +415,15 @@ static void dl_cycles(const char *model) {
 }
 
 static void case_dlopen_tls(void) {
+    static const char *const models[] = {"gd", "ld", "ie"};
+    enum { N_MODELS = sizeof models / sizeof *models };
     dl_path = getenv("LIFECYCLE_MODDIR");
     if (!dl_path) {
         T_CHECK(0, "LIFECYCLE_MODDIR names the folder of libtlsmod-*.so");
         return;
     }
-    dl_cycles("gd");
-    dl_cycles("ld");
-    dl_cycles("ie");
+    T_PLAN(2 * N_MODELS);  /* dl_cycles checks twice */
+    for (int i = 0; i < N_MODELS; i++) dl_cycles(models[i]);
 }
 
 /* ---- fork-storm ------------------------------------------------------------------------------ */
@@ -484,6 +497,7 @@ static void *fs_forker(void *arg) {
 
 static void case_fork_storm(void) {
     pthread_t w[FS_WORKERS], f[FS_FORKERS];
+    T_PLAN(2);
     fflush(stdout);
     for (uintptr_t i = 0; i < FS_WORKERS; i++)
         if (t_thread(&w[i], fs_worker, (void *)i) != 0) exit(1);
@@ -516,6 +530,7 @@ static void sig_fork_handler(int sig) {
 }
 
 static void case_fork_signal(void) {
+    T_PLAN(2);
     alarm((unsigned)scale(30));  /* a deadlock at the fork (a lock the interrupted call held) ends in SIGALRM */
     struct sigaction sa = {0};
     sa.sa_handler = sig_fork_handler;
@@ -653,14 +668,21 @@ static void first_call(void *(*fn)(void *), size_t n, int orphan, const char *wh
 
 static void case_firstcall(void) {
     static const size_t sizes[] = {48, 3000, 300 * T_KIB, 3 * T_MIB};
+    static const struct {
+        void *(*fn)(void *);
+        const char *what;
+    } calls[] = {
+        {fc_free, "free"},
+        {fc_grow, "a growing realloc"},
+        {fc_shrink, "a shrinking realloc"},
+        {fc_trim, "malloc_trim(0), then free"},
+        {fc_usable, "malloc_usable_size, then free"},
+    };
+    enum { N_SIZES = sizeof sizes / sizeof *sizes, N_CALLS = sizeof calls / sizeof *calls };
+    T_PLAN(2 * N_SIZES * N_CALLS + 1);
     for (int orphan = 0; orphan < 2; orphan++)
-        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
-            first_call(fc_free, sizes[i], orphan, "free");
-            first_call(fc_grow, sizes[i], orphan, "a growing realloc");
-            first_call(fc_shrink, sizes[i], orphan, "a shrinking realloc");
-            first_call(fc_trim, sizes[i], orphan, "malloc_trim(0), then free");
-            first_call(fc_usable, sizes[i], orphan, "malloc_usable_size, then free");
-        }
+        for (size_t i = 0; i < N_SIZES; i++)
+            for (size_t k = 0; k < N_CALLS; k++) first_call(calls[k].fn, sizes[i], orphan, calls[k].what);
     first_call(fc_memalign, 5000, 0, "posix_memalign (with a block left by its creator)");
 }
 
