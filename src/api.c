@@ -24,6 +24,9 @@
 #if HAKO_SEGMATH
 #include "pagemap.h"
 #endif
+#if HAKO_LEND_TO_CURRENT
+#include "lend_to_current.h"    /* boxes/lend_to_current: own frees lent to the class's current page */
+#endif
 #if HAKO_FOREIGN_REUSE
 #include "foreign_reuse.h"      /* boxes/foreign_reuse: remote frees kept and handed out again here */
 #endif
@@ -109,6 +112,13 @@ static NOINLINE void free_slow(void *p) {
     errno = saved;
 }
 
+#if HAKO_LEND_TO_CURRENT
+/* boxes/lend_to_current: out of line, so that free()'s fast path still needs no stack. */
+static NOINLINE void lend_free_or_slow(heap_t *h, page_t *pg, void *p) {
+    if (!lend_free(h, pg, p)) free_slow(p);
+}
+#endif
+
 /* ---- allocation ------------------------------------------------------------------------------------ */
 
 static NOINLINE void *alloc_slow(size_t size) {
@@ -158,6 +168,12 @@ void core_free(void *p) {
                 return;
             }
         }
+#if HAKO_LEND_TO_CURRENT
+        else if ((load_relaxed(&pg->xheap) & ~XHEAP_FLAGS) == (uintptr_t)h) {
+            lend_free_or_slow(h, pg, p);            /* boxes/lend_to_current: h's page, not the current one */
+            return;
+        }
+#endif
 #if HAKO_REMOTE_LEAN
         else if (remote_lean_free(h, pg, p)) return;
 #endif

@@ -13,6 +13,9 @@
 #include "hot.h"
 #include "cache.h"
 #include "central.h"
+#if HAKO_LEND_TO_CURRENT
+#include "lend_to_current.h"    /* boxes/lend_to_current: lend_depth */
+#endif
 
 __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
 
@@ -28,6 +31,9 @@ heap_t hako_empty_heap = {
 /* Points cur[] and the direct slots of class cls at its queue head. */
 static void queue_head_changed(heap_t *h, unsigned cls) {
     page_t *pg = h->queue[cls].first ? h->queue[cls].first : &hako_empty_page;
+#if HAKO_LEND_TO_CURRENT
+    lend_head_moved(h, h->cur[cls], pg);    /* boxes/lend_to_current: which page's frees take its path */
+#endif
     h->cur[cls] = pg;
     size_t lo = cls == 0 ? 0 : class_size(cls - 1) / ALIGN_MIN + 1;
     size_t hi = class_size(cls) / ALIGN_MIN;
@@ -183,7 +189,11 @@ void *hot_alloc_refill(heap_t *h, unsigned cls) {
 /* A page that had left its queue (XHEAP_FULL) gets a block back: back in the queue. */
 static void page_requeue(heap_t *h, page_t *pg) {
     if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
+#if HAKO_LEND_TO_CURRENT
+        store_relaxed(&pg->xheap, (uintptr_t)h | XHEAP_NOT_HEAD);  /* cleared if it becomes the head */
+#else
         store_relaxed(&pg->xheap, (uintptr_t)h);
+#endif
         queue_push_back(h, pg);
     }
 }
@@ -330,6 +340,32 @@ void hot_foreign_return(heap_t *h) {
     }
     STAT_ADD(h->stats.free, -n);            /* counted when they were kept */
     STAT_ADD(h->stats.foreign_returned, n);
+}
+#endif
+
+#if HAKO_LEND_TO_CURRENT
+/* boxes/lend_to_current: the blocks lent to each class's current page go back to their own pages
+ * (the thread leaves, or trims), so that those can empty; only the entries down to the deepest
+ * lent one are read. */
+void hot_lend_return(heap_t *h) {
+    uint64_t n = 0;
+    for (unsigned c = 0; c < NCLASS; c++) {
+        page_t *cp = h->cur[c];
+        uint32_t depth = lend_depth(h, c, cp);
+        h->lend[c].pg = NULL;
+        block_t **link = &cp->free;
+        for (; depth && *link; depth--) {
+            block_t *b = *link;
+            page_t *pg = page_of(segment_of(b), b);
+            if (pg == cp) { link = &b->next; continue; }
+            *link = b->next;
+            cp->used++;
+            n++;
+            hot_free_local_slow(h, pg, b);
+        }
+    }
+    STAT_ADD(h->stats.free, -n);            /* counted when they were lent */
+    STAT_ADD(h->stats.lent_returned, n);
 }
 #endif
 

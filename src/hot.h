@@ -27,6 +27,9 @@ uint64_t hot_free_page_bits(heap_t *h, page_t *pg, const uint64_t *bits, const u
 #if HAKO_REMOTE_SPLICE
 void  hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n); /* boxes/remote_splice */
 #endif
+#if HAKO_LEND_TO_CURRENT
+void  hot_lend_return(heap_t *h);                         /* boxes/lend_to_current: lent blocks back home */
+#endif
 #if HAKO_FOREIGN_REUSE
 void  hot_foreign_head(heap_t *h, unsigned cls);          /* boxes/foreign_reuse: kept blocks first */
 void  hot_foreign_return(heap_t *h);                      /* boxes/foreign_reuse: kept blocks to owners */

@@ -66,6 +66,10 @@ static void add_heap(heap_t *h, void *arg) {
     sum->cache_refill += h->stats.cache_refill;
     sum->central_refill += h->stats.central_refill;
     sum->pages_returned += h->stats.pages_returned;
+#if HAKO_LEND_TO_CURRENT
+    sum->lent += h->stats.lent;
+    sum->lent_returned += h->stats.lent_returned;
+#endif
 #if HAKO_FOREIGN_REUSE
     sum->foreign_kept += h->stats.foreign_kept;
     sum->foreign_returned += h->stats.foreign_returned;
@@ -96,6 +100,10 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "remote_drained", s.remote_drained, true);
     put_kv(&o, "central_refill", s.central_refill, true);
     put_kv(&o, "pages_returned", s.pages_returned, true);
+#if HAKO_LEND_TO_CURRENT
+    put_kv(&o, "lent", s.lent, true);
+    put_kv(&o, "lent_returned", s.lent_returned, true);
+#endif
 #if HAKO_FOREIGN_REUSE
     put_kv(&o, "foreign_kept", s.foreign_kept, true);
     put_kv(&o, "foreign_returned", s.foreign_returned, true);

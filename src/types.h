@@ -79,6 +79,7 @@ enum page_kind {
 
 /* xheap low bits: a page whose owner must take the slow path on a local free. */
 #define XHEAP_FULL       ((uintptr_t)1)                 /* not in its class queue: no free block */
+#define XHEAP_NOT_HEAD   ((uintptr_t)2)                 /* boxes/lend_to_current: queued, not the current page */
 #define XHEAP_FLAGS      ((uintptr_t)7)
 
 #if HAKO_PAGE_LINES
@@ -149,6 +150,10 @@ typedef struct heap_stats {
     uint64_t cache_refill;      /* drains of this heap's remote list that found blocks */
     uint64_t central_refill;    /* small pages obtained from central */
     uint64_t pages_returned;    /* empty small pages given back to central */
+#if HAKO_LEND_TO_CURRENT
+    uint64_t lent;              /* boxes/lend_to_current: own frees put on the class's current page */
+    uint64_t lent_returned;     /* boxes/lend_to_current: lent blocks put back in their own page after all */
+#endif
 #if HAKO_FOREIGN_REUSE
     uint64_t foreign_kept;      /* boxes/foreign_reuse: remote frees kept to be handed out again here */
     uint64_t foreign_returned;  /* boxes/foreign_reuse: kept blocks sent to their owner after all */
@@ -157,6 +162,14 @@ typedef struct heap_stats {
 
 /* ---- heaps (one per thread that allocates) ---------------------------------------------------- */
 enum heap_state { HEAP_ACTIVE = 1, HEAP_ABANDONED, HEAP_DEAD };
+
+#if HAKO_LEND_TO_CURRENT
+/* boxes/lend_to_current: on page pg, used + (entries down to the deepest lent block) == top */
+typedef struct lend_mark {
+    struct page *pg;
+    uint32_t top;
+} lend_mark_t;
+#endif
 
 typedef struct page_queue {
     page_t *first, *last;       /* [owner] pages of one class that may have free blocks */
@@ -182,6 +195,9 @@ typedef struct heap {
      * hand out itself; a stand-in page whose free list the fast path pops like any page's */
     page_t foreign[NCLASS];         /* [owner] free: the kept blocks; used: how many were popped */
     uint32_t foreign_in[NCLASS];    /* [owner] how many were kept (in - used = held now) */
+#endif
+#if HAKO_LEND_TO_CURRENT
+    lend_mark_t lend[NCLASS];       /* [owner] boxes/lend_to_current: where a class's lent blocks may lie */
 #endif
 } heap_t;
 
