@@ -25,7 +25,7 @@
 #include "pagemap.h"
 #endif
 #if HAKO_LEND_TO_CURRENT
-#include "lend_to_current.h"    /* boxes/lend_to_current: own frees lent to the class's current page */
+#include "lend_to_current.h"    /* boxes/lend_to_current: free blocks lent to the class's current page */
 #endif
 #if HAKO_FOREIGN_REUSE
 #include "foreign_reuse.h"      /* boxes/foreign_reuse: remote frees kept and handed out again here */
@@ -170,7 +170,7 @@ void core_free(void *p) {
         }
 #if HAKO_LEND_TO_CURRENT
         else if ((load_relaxed(&pg->xheap) & ~XHEAP_FLAGS) == (uintptr_t)h) {
-            lend_free_or_slow(h, pg, p);            /* boxes/lend_to_current: h's page, not the current one */
+            lend_free_or_slow(h, pg, p);            /* boxes/lend_to_current: h's page that left its queue */
             return;
         }
 #endif

@@ -14,7 +14,7 @@
 #include "cache.h"
 #include "central.h"
 #if HAKO_LEND_TO_CURRENT
-#include "lend_to_current.h"    /* boxes/lend_to_current: lend_depth */
+#include "lend_to_current.h"    /* boxes/lend_to_current: lend_gather, lend_depth */
 #endif
 
 __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
@@ -31,9 +31,6 @@ heap_t hako_empty_heap = {
 /* Points cur[] and the direct slots of class cls at its queue head. */
 static void queue_head_changed(heap_t *h, unsigned cls) {
     page_t *pg = h->queue[cls].first ? h->queue[cls].first : &hako_empty_page;
-#if HAKO_LEND_TO_CURRENT
-    lend_head_moved(h, h->cur[cls], pg);    /* boxes/lend_to_current: which page's frees take its path */
-#endif
     h->cur[cls] = pg;
     size_t lo = cls == 0 ? 0 : class_size(cls - 1) / ALIGN_MIN + 1;
     size_t hi = class_size(cls) / ALIGN_MIN;
@@ -165,6 +162,9 @@ static void *alloc_from(heap_t *h, unsigned cls) {
 #endif
     page_t *pg = page_find(h, cls);
     if (unlikely(!pg)) { errno = ENOMEM; return NULL; }
+#if HAKO_LEND_TO_CURRENT
+    lend_gather(h, cls, pg);                /* boxes/lend_to_current: free blocks of the next pages */
+#endif
     return hot_pop(h, pg, pg->free);
 }
 
@@ -189,11 +189,7 @@ void *hot_alloc_refill(heap_t *h, unsigned cls) {
 /* A page that had left its queue (XHEAP_FULL) gets a block back: back in the queue. */
 static void page_requeue(heap_t *h, page_t *pg) {
     if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
-#if HAKO_LEND_TO_CURRENT
-        store_relaxed(&pg->xheap, (uintptr_t)h | XHEAP_NOT_HEAD);  /* cleared if it becomes the head */
-#else
         store_relaxed(&pg->xheap, (uintptr_t)h);
-#endif
         queue_push_back(h, pg);
     }
 }

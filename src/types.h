@@ -79,7 +79,6 @@ enum page_kind {
 
 /* xheap low bits: a page whose owner must take the slow path on a local free. */
 #define XHEAP_FULL       ((uintptr_t)1)                 /* not in its class queue: no free block */
-#define XHEAP_NOT_HEAD   ((uintptr_t)2)                 /* boxes/lend_to_current: queued, not the current page */
 #define XHEAP_FLAGS      ((uintptr_t)7)
 
 #if HAKO_PAGE_LINES

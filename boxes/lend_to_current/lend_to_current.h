@@ -1,19 +1,22 @@
-/* lend_to_current.h: boxes/lend_to_current, a thread's free of a block of one of its pages that
- * is not its class's current page puts the block on the current page's free list.
- * Included by src/api.c at its one boundary (core_free: the owner frees a block of its own page
- * that is not the current page) and by src/hot.c (queue_head_changed, page_requeue,
- * hot_lend_return).
+/* lend_to_current.h: boxes/lend_to_current, the class's current page borrows free blocks of the
+ * class's other pages, so that allocations stay on the fast path.
+ * Included by src/hot.c (alloc_from: lend_gather; hot_lend_return) and by src/api.c (core_free: a
+ * free of the owner's own page that has left its class queue).
  *
- * Without it a block goes back to its own page, and the fast path allocates only from the class's
- * current page.  When a class's live blocks spread over many pages and are freed in random order
- * (fixed-size objects with random lifetimes), few frees land on the current page: it runs empty
- * after a few allocations and each time the slow path looks for the next page with a free block,
- * which holds one or two.  Lent to the current page, the freed block is the class's next
- * allocation, on the fast path, as in a per-class free list.
+ * Without it the fast path allocates only from the class's current page, and each block goes back
+ * to its own page when freed.  When a class's live blocks spread over many pages and are freed in
+ * random order (fixed-size objects with random lifetimes), few frees land on the current page: it
+ * runs empty after a few allocations, and each time the slow path finds the next page with a free
+ * block, which holds one or two.  Here the slow path, having found that page, also moves onto its
+ * list the free blocks of the next pages of the queue (lend_gather), and a free of a block of a
+ * page that has left the queue (full) goes on the current page's list instead of sending that page
+ * back into the queue (lend_to_current): either way the next allocations find them on the fast
+ * path.  Frees of queued pages, the fast path's, are unchanged.
  *
- * The block stays its own page's (counted in use there, so that page cannot go back to central);
- * the current page's used count goes down by one for it and back up when it is popped, as for its
- * own blocks.  Only the current page (the class queue's head) borrows, and it stays the head until
+ * A lent block stays its own page's: counted in use there (a gathered block is counted out of its
+ * page when it moves), so that page cannot go back to central.  The current page's used count goes
+ * down by one for it and back up when it is popped, so it is "own blocks out minus lent blocks on
+ * the list".  Only the current page (the class queue's head) borrows, and it stays the head until
  * its list is empty, so lent blocks are always on the current page's list.
  *
  * The bound: how deep in that list the deepest lent block lies ("depth": entries from the top down
@@ -21,16 +24,17 @@
  * lent one) adds one to depth and takes one from used, every pop the reverse, so depth + used
  * stays the same while depth > 0: heap->lend[cls] keeps that sum (top) and the page it was taken
  * on.  top - used is then an upper bound of depth (exact until depth reaches 0), and so of the lent
- * blocks on the list; a block is lent only while that is below LEND_MAX_BLOCKS and LEND_MAX_BYTES,
- * over which it goes back to its own page as before.  heap_abandon and malloc_trim put the blocks
- * still lent back in their own pages (hot_lend_return), reading at most depth entries. */
+ * blocks on the list; blocks are lent only while that is below LEND_MAX_BLOCKS and LEND_MAX_BYTES.
+ * heap_abandon and malloc_trim put the blocks still lent back in their own pages (hot_lend_return),
+ * reading at most depth entries. */
 #ifndef HAKO_LEND_TO_CURRENT_H
 #define HAKO_LEND_TO_CURRENT_H
 #include "types.h"
 #include "hot.h"
 
-#define LEND_MAX_BLOCKS 32u
-#define LEND_MAX_BYTES  (8u << 10)
+#define LEND_MAX_BLOCKS  32u
+#define LEND_MAX_BYTES   (8u << 10)
+#define LEND_GATHER_PAGES 8u                    /* queued pages the slow path looks at, at most */
 
 /* Entries of cp's free list above and including the deepest block lent to it (an upper bound). */
 static inline uint32_t lend_depth(const heap_t *h, unsigned cls, const page_t *cp) {
@@ -39,14 +43,42 @@ static inline uint32_t lend_depth(const heap_t *h, unsigned cls, const page_t *c
     return m->pg == cp && d > 0 ? (uint32_t)d : 0;
 }
 
-/* h frees b, a block of its page pg: lent to the class's current page when that is another page
- * with room; false leaves it to the ordinary local free. */
+static inline bool lend_room(uint32_t depth, uint32_t block_size) {
+    return depth < LEND_MAX_BLOCKS && (depth + 1) * block_size <= LEND_MAX_BYTES;
+}
+
+/* The slow path made head the current page of class cls: the free blocks of the next fully carved
+ * pages of the queue go on head's list, lent, while there is room. */
+static inline void lend_gather(heap_t *h, unsigned cls, page_t *head) {
+    uint32_t depth = lend_depth(h, cls, head), moved = 0;
+    unsigned looked = 0;
+    for (page_t *q = head->next; q && looked < LEND_GATHER_PAGES && lend_room(depth, head->block_size);
+         q = q->next, looked++) {
+        if (load_relaxed(&q->capacity) != q->reserved) continue;   /* its list would be carved again */
+        while (q->free && lend_room(depth, head->block_size)) {
+            block_t *b = q->free;
+            q->free = link_get(q, b);
+            q->used++;                                  /* out of q: lent to head */
+            link_set(b, head->free);
+            head->free = b;
+            head->used--;
+            depth++;
+            moved++;
+        }
+    }
+    if (!moved) return;
+    h->lend[cls] = (lend_mark_t){ head, head->used + depth };
+    STAT_ADD(h->stats.lent, moved);
+}
+
+/* h frees b, a block of its page pg, which has left its class queue: lent to the class's current
+ * page when there is room; false leaves it to the ordinary local free. */
 static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
     unsigned cls = pg->cls;
     page_t *cp = h->cur[cls];
-    if (likely(cp == pg) || cp == &hako_empty_page) return false;  /* no current page: pg left its queue */
+    if (cp == pg || cp == &hako_empty_page) return false;
     uint32_t depth = lend_depth(h, cls, cp);
-    if (unlikely(depth >= LEND_MAX_BLOCKS || (depth + 1) * pg->block_size > LEND_MAX_BYTES)) return false;
+    if (!lend_room(depth, pg->block_size)) return false;
     h->lend[cls] = (lend_mark_t){ cp, cp->used + depth };
     link_set(b, cp->free);
     b->mark = block_mark(b);
@@ -57,25 +89,13 @@ static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
     return true;
 }
 
-/* The class queue's head moved from old to head (either may be &hako_empty_page): a queued page
- * other than the head carries XHEAP_NOT_HEAD, so that its owner's frees fail the fast path's owner
- * test and come to lend_free; the head's frees stay on the fast path. */
-static inline void lend_head_moved(heap_t *h, page_t *old, page_t *head) {
-    if (old != &hako_empty_page && load_relaxed(&old->xheap) == (uintptr_t)h)
-        store_relaxed(&old->xheap, (uintptr_t)h | XHEAP_NOT_HEAD);
-    if (head != &hako_empty_page) store_relaxed(&head->xheap, (uintptr_t)h);
-}
-
-/* h frees p, which fell off the fast path on pg, one of h's own pages (not the current page, or
- * one that has left its queue): lent to the current page or put back in pg, and true; false when
- * p is not a block in use (free_slow judges it). */
+/* h frees p, which failed the fast path's owner test on pg, one of h's own pages (one that has
+ * left its queue): lent to the current page or put back in pg, and true; false when p is not a
+ * block in use (free_slow judges it). */
 static inline bool lend_free(heap_t *h, page_t *pg, void *p) {
-    uintptr_t x = load_relaxed(&pg->xheap);
     block_t *b = p;
     if (unlikely(hot_block_index(pg, p) == UINT32_MAX || b->mark == block_mark(b))) return false;
-    if (lend_to_current(h, pg, b)) return true;
-    if (x & XHEAP_FULL) hot_free_local_slow(h, pg, b);
-    else hot_free_local(h, pg, b);
+    if (!lend_to_current(h, pg, b)) hot_free_local_slow(h, pg, b);     /* back in its queue */
     return true;
 }
 #endif
