@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     static const char *const known[] = {
         "valid", "stack", "global", "wild", "unmapped", "foreign", "interior-small",
         "interior-odd", "interior-large", "interior-huge", "double-small", "double-large",
-        "double-huge", "double-later", "double-remote", "double-orphan", "realloc-stack",
+        "double-huge", "double-later", "double-remote", "double-orphan", "double-lent", "realloc-stack",
         "realloc-interior", "realloc-freed", NULL};
     const char *c = argv[1];
     const char *const *k = known;
@@ -103,6 +103,13 @@ int main(int argc, char **argv) {
         if (t_thread(&tid, owner_thread, &p) != 0) return 3;
         pthread_join(tid, NULL);
         void *again = hide(announce(p));
+        hako_free(p);
+        hako_free(again);
+    }
+    if (!strcmp(c, "double-lent")) {  /* a block of a full page: lent to its class's current page */
+        void *b[200];
+        for (int i = 0; i < 200; i++) b[i] = hako_malloc(1024);
+        void *p = announce(b[0]), *again = hide(p);
         hako_free(p);
         hako_free(again);
     }
