@@ -243,6 +243,9 @@ void *core_realloc(void *p, size_t size) {
         void *q = huge_realloc(r.seg, size);
         if (q) return q;
     }
+#if HAKO_LARGE_INPLACE
+    if (r.kind == REF_LARGE && size > r.usable && size <= LARGE_MAX && large_grow(r.pg, size)) return p;
+#endif
     void *q = core_malloc(size);
     if (!q) return NULL;
     memcpy(q, p, size < r.usable ? size : r.usable);

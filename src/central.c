@@ -221,6 +221,10 @@ void central_free_span(page_t *pg) {
     central_unlock();
 }
 
+#if HAKO_LARGE_INPLACE
+#include "large_inplace.h"      /* boxes/large_inplace: central_grow_span */
+#endif
+
 bool central_trim(void) {
     bool any = false;
     central_lock();

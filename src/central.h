@@ -12,6 +12,9 @@ void    central_segmap_set(void *seg, bool on);
 void    central_lock(void);
 void    central_unlock(void);
 void    central_fork_child(void);
+#if HAKO_LARGE_INPLACE
+bool    central_grow_span(page_t *pg, size_t slices);             /* boxes/large_inplace */
+#endif
 
 typedef struct central_info {
     uint64_t segments, free_bytes, dirty_bytes, span_bytes;
@@ -26,6 +29,9 @@ static inline uint8_t *page_start(const page_t *pg) {
 
 typedef struct central_stats {
     _Atomic uint64_t segments_mapped, segments_unmapped, spans_alloc, spans_free, purges;
+#if HAKO_LARGE_INPLACE
+    _Atomic uint64_t spans_grown;   /* boxes/large_inplace: large blocks grown in place by realloc */
+#endif
 } central_stats_t;
 extern central_stats_t hako_central_stats;
 #endif

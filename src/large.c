@@ -208,6 +208,17 @@ void huge_free(segment_t *seg) {
     cache_put((uint8_t *)seg, seg->map_size);
 }
 
+#if HAKO_LARGE_INPLACE
+/* boxes/large_inplace: the large block of pg grows to size (<= LARGE_MAX) where it is, if the
+ * slices after its span are free. */
+bool large_grow(page_t *pg, size_t size) {
+    size_t slices = (size + SLICE_SIZE - 1) >> SLICE_SHIFT;
+    if (!central_grow_span(pg, slices)) return false;
+    pg->block_size = (uint32_t)(slices * SLICE_SIZE);
+    return true;
+}
+#endif
+
 /* Grows or shrinks a huge block by moving its pages, never its bytes. */
 void *huge_realloc(segment_t *seg, size_t size) {
     size_t off = (size_t)(seg->user - (uint8_t *)seg);

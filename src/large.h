@@ -7,6 +7,9 @@ void *large_alloc(size_t size, size_t align, bool zero);   /* NULL + ENOMEM on f
 void  large_free(page_t *pg);                              /* a PAGE_LARGE span */
 void  huge_free(segment_t *seg);
 void *huge_realloc(segment_t *seg, size_t size);           /* NULL: caller copies instead */
+#if HAKO_LARGE_INPLACE
+bool  large_grow(page_t *pg, size_t size);                 /* boxes/large_inplace: false: caller moves it */
+#endif
 bool  large_trim(void);                                    /* unmap the cached huge mappings */
 void  large_fork_prepare(void);
 void  large_fork_parent(void);

@@ -121,6 +121,9 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "segments_unmapped", G(hako_central_stats.segments_unmapped), true);
     put_kv(&o, "spans_alloc", G(hako_central_stats.spans_alloc), true);
     put_kv(&o, "spans_free", G(hako_central_stats.spans_free), true);
+#if HAKO_LARGE_INPLACE
+    put_kv(&o, "spans_grown", G(hako_central_stats.spans_grown), true);
+#endif
     put_kv(&o, "os_map_bytes", G(hako_os_stats.map_bytes), true);
     put_kv(&o, "os_unmap_bytes", G(hako_os_stats.unmap_bytes), true);
     put_kv(&o, "os_map_calls", G(hako_os_stats.map_calls), true);

@@ -331,6 +331,50 @@ static void case_realloc(void) {
     free(al);
 }
 
+/* ---- realloc of large blocks ---------------------------------------------------------------- */
+/* A large block (hako: a span of 64 KiB slices, above 128 KiB and up to 2 MiB) grown by realloc
+ * keeps its contents and never overlaps the block allocated after it.  hako moves it to a new
+ * span, or with boxes/large_inplace takes the free slices after its span and keeps its address. */
+static char *large_old, *large_grown;   /* compared as addresses only */
+static size_t large_in_use;
+
+static void large_grows_as_built(void) {
+    int inplace = strstr(hako_build_info(), "HAKO_LARGE_INPLACE") != NULL;
+    T_CHECK((large_grown == large_old) == inplace,
+            inplace ? "a large block grows where it is when the slices after it are free (large_inplace)"
+                    : "a large block that outgrows its span moves (no large_inplace)");
+}
+
+static void large_slices_return(void) {
+    T_CHECK(mallinfo2().uordblks == large_in_use,
+            "freeing the grown blocks gives back every slice they held (mallinfo2 uordblks as before)");
+}
+
+static void case_realloc_large(void) {
+    const size_t n0 = 200 * T_KIB, n1 = 600 * T_KIB, n2 = 1900 * T_KIB;
+    printf("# large blocks: %zu, %zu, %zu bytes\n", n0, n1, n2);
+    large_in_use = mallinfo2().uordblks;
+    char *a = malloc(n0);
+    t_fill_all(a, n0, 11);
+    large_old = a;
+    char *b = realloc(a, n1);
+    large_grown = b;
+    T_CHECK(b && t_intact_all(b, n0, 11) && malloc_usable_size(b) >= n1,
+            "realloc grows a 200 KiB block to 600 KiB with its contents");
+    T_HAKO_ONLY(large_grows_as_built, "a large block grows in place only with large_inplace");
+    char *c = malloc(n0);
+    t_fill_all(c, n0, 13);
+    T_CHECK(c + n0 <= b || c >= b + n1, "the large block allocated next does not overlap the grown one");
+    t_fill_all(b, n1, 14);
+    T_CHECK(t_intact_all(c, n0, 13), "writing all of the grown block leaves the next block intact");
+    char *d = realloc(b, n2);
+    T_CHECK(d && t_intact_all(d, n1, 14) && t_intact_all(c, n0, 13),
+            "growing it again to 1.9 MiB keeps both blocks intact");
+    free(c);
+    free(d);
+    T_HAKO_ONLY(large_slices_return, "the grown blocks' slices go back when they are freed");
+}
+
 /* ---- calloc ------------------------------------------------------------------------------------ */
 static int all_zero(const void *p, size_t n) {
     const unsigned char *b = p;
@@ -671,7 +715,8 @@ static void case_stats(void) { T_HAKO_ONLY(stats_api, "hako_stats_json and hako_
 int main(int argc, char **argv) {
     static const t_case cases[] = {
         {"symbols", case_symbols}, {"sizes", case_sizes},     {"errors", case_errors},
-        {"oom", case_oom},         {"realloc", case_realloc}, {"calloc", case_calloc},
+        {"oom", case_oom},         {"realloc", case_realloc}, {"realloc-large", case_realloc_large},
+        {"calloc", case_calloc},
         {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
         {"retention", case_retention}, {"stats", case_stats}, {NULL, NULL},
     };
