@@ -22,6 +22,9 @@ void    cache_each_heap(void (*fn)(heap_t *h, void *arg), void *arg);
 
 typedef struct cache_stats {
     _Atomic uint64_t heaps_made, heaps_adopted, threads_exited, remote_free_heapless, abandoned_drains, late_allocs;
+#if HAKO_FULL_RECLAIM
+    _Atomic uint64_t pages_reclaimed;   /* boxes/full_reclaim: full pages given back by the freer of their last block */
+#endif
 } cache_stats_t;
 extern cache_stats_t hako_cache_stats;
 #endif

@@ -16,6 +16,9 @@
 #if HAKO_LEND_TO_CURRENT
 #include "lend_to_current.h"    /* boxes/lend_to_current: lend_gather, lend_depth */
 #endif
+#if HAKO_FULL_RECLAIM
+#include "full_reclaim.h"       /* boxes/full_reclaim: full pages go quiet, and wake when requeued */
+#endif
 
 __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
 
@@ -142,6 +145,9 @@ static page_t *page_find(heap_t *h, unsigned cls) {
         page_t *next = pg->next;
         queue_remove(h, pg);
         store_relaxed(&pg->xheap, (uintptr_t)h | XHEAP_FULL);
+#if HAKO_FULL_RECLAIM
+        full_reclaim_quiet(pg);             /* boxes/full_reclaim */
+#endif
         pg = next;
     }
     if (!pg) {
@@ -157,6 +163,9 @@ static page_t *page_find(heap_t *h, unsigned cls) {
 
 static void *alloc_from(heap_t *h, unsigned cls) {
     STAT_INC(h->stats.alloc_slow);
+#if HAKO_FULL_RECLAIM
+    store_relaxed(&h->slow_epoch, load_relaxed(&h->slow_epoch) + 1);   /* boxes/full_reclaim */
+#endif
 #if HAKO_FOREIGN_REUSE
     if (h->cur[cls] == &h->foreign[cls]) queue_head_changed(h, cls);   /* its kept blocks ran out */
 #endif
@@ -191,6 +200,9 @@ static void page_requeue(heap_t *h, page_t *pg) {
     if (load_relaxed(&pg->xheap) & XHEAP_FULL) {
         store_relaxed(&pg->xheap, (uintptr_t)h);
         queue_push_back(h, pg);
+#if HAKO_FULL_RECLAIM
+        full_reclaim_wake(h, pg);           /* boxes/full_reclaim: its quiet remote frees come back */
+#endif
     }
 }
 

@@ -116,6 +116,9 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "heaps_adopted", G(hako_cache_stats.heaps_adopted), true);
     put_kv(&o, "threads_exited", G(hako_cache_stats.threads_exited), true);
     put_kv(&o, "abandoned_drains", G(hako_cache_stats.abandoned_drains), true);
+#if HAKO_FULL_RECLAIM
+    put_kv(&o, "pages_reclaimed", G(hako_cache_stats.pages_reclaimed), true);
+#endif
     put_kv(&o, "late_allocs", G(hako_cache_stats.late_allocs), true);
     put_kv(&o, "segments_mapped", G(hako_central_stats.segments_mapped), true);
     put_kv(&o, "segments_unmapped", G(hako_central_stats.segments_unmapped), true);

@@ -105,14 +105,17 @@ typedef struct page {
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
     struct page *next, *prev;   /* [owner] the heap's class queue */
 #if HAKO_PAGE_LOCAL_REMOTE
-#if HAKO_REMOTE_SPLICE
-    _Atomic uintptr_t xfree;    /* [atomic] (count << 48) | first of the blocks freed by other threads */
+#if HAKO_REMOTE_SPLICE || HAKO_FULL_RECLAIM
+    _Atomic uintptr_t xfree;    /* [atomic] (count << 48) | first of the blocks freed by other threads (| quiet, boxes/full_reclaim) */
 #elif HAKO_REMOTE_BITMAP
     _Atomic uint64_t xfree;     /* [atomic] bit g: word g of the page's remote bitmap may hold bits (boxes/remote_bitmap) */
 #else
     _Atomic(block_t *) xfree;   /* [atomic] blocks of this page freed by other threads */
 #endif
     struct page *xnext;         /* [atomic push] next page on the owner's remote_pages list */
+#if HAKO_FULL_RECLAIM
+    _Atomic uint32_t quiet_epoch; /* [atomic] its heap's slow_epoch when half its blocks were free and quiet (boxes/full_reclaim) */
+#endif
 #endif
 } page_t;
 #endif
@@ -194,6 +197,9 @@ typedef struct heap {
      * hand out itself; a stand-in page whose free list the fast path pops like any page's */
     page_t foreign[NCLASS];         /* [owner] free: the kept blocks; used: how many were popped */
     uint32_t foreign_in[NCLASS];    /* [owner] how many were kept (in - used = held now) */
+#endif
+#if HAKO_FULL_RECLAIM
+    _Atomic uint32_t slow_epoch;    /* [owner] slow paths taken (boxes/full_reclaim: is the owner still allocating) */
 #endif
 #if HAKO_LEND_TO_CURRENT
     lend_mark_t lend[NCLASS];       /* [owner] boxes/lend_to_current: where a class's lent blocks may lie */

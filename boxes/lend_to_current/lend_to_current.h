@@ -31,6 +31,9 @@
 #define HAKO_LEND_TO_CURRENT_H
 #include "types.h"
 #include "hot.h"
+#if HAKO_FULL_RECLAIM
+#include "full_reclaim.h"       /* boxes/full_reclaim: full_reclaim_has_quiet */
+#endif
 
 #define LEND_MAX_BLOCKS  32u
 #define LEND_MAX_BYTES   (8u << 10)
@@ -95,6 +98,9 @@ static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
 static inline bool lend_free(heap_t *h, page_t *pg, void *p) {
     block_t *b = p;
     if (unlikely(hot_block_index(pg, p) == UINT32_MAX || b->mark == block_mark(b))) return false;
+#if HAKO_FULL_RECLAIM
+    if (full_reclaim_has_quiet(pg)) { hot_free_local_slow(h, pg, b); return true; }   /* boxes/full_reclaim: wake it */
+#endif
     if (!lend_to_current(h, pg, b)) hot_free_local_slow(h, pg, b);     /* back in its queue */
     return true;
 }

@@ -34,12 +34,15 @@ typedef struct page {
     struct page *next, *prev;   /* [owner] the heap's class queue */
     /* line 2: written by other threads */
 #if HAKO_PAGE_LOCAL_REMOTE
-#if HAKO_REMOTE_SPLICE
-    _Alignas(64) _Atomic uintptr_t xfree;   /* [atomic] (count << 48) | first of the blocks freed by other threads */
+#if HAKO_REMOTE_SPLICE || HAKO_FULL_RECLAIM
+    _Alignas(64) _Atomic uintptr_t xfree;   /* [atomic] (count << 48) | first of the blocks freed by other threads (| quiet, boxes/full_reclaim) */
 #else
     _Alignas(64) _Atomic(block_t *) xfree;  /* [atomic] blocks of this page freed by other threads */
 #endif
     struct page *xnext;         /* [atomic push] next page on the owner's remote_pages list */
+#if HAKO_FULL_RECLAIM
+    _Atomic uint32_t quiet_epoch; /* [atomic] its heap's slow_epoch when half its blocks were free and quiet (boxes/full_reclaim) */
+#endif
 #endif
 } page_t;
 #endif

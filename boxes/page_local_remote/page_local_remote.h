@@ -19,7 +19,9 @@ static inline void remote_announce(heap_t *owner, page_t *pg) {
     } while (!atomic_compare_exchange_weak_explicit(&owner->remote_pages, &first, pg, memory_order_seq_cst, RELAXED));
 }
 
-#if HAKO_REMOTE_SPLICE
+#if HAKO_FULL_RECLAIM
+#include "full_reclaim_remote.h" /* boxes/full_reclaim: quiet full pages, given back by their last freer */
+#elif HAKO_REMOTE_SPLICE
 #include "remote_splice.h"      /* boxes/remote_splice: counted page lists, spliced untouched */
 #elif HAKO_REMOTE_BITMAP
 #include "remote_bitmap.h"      /* boxes/remote_bitmap: a bit per block, the owner never reads them */

@@ -428,6 +428,57 @@ static void case_orphans(void) {
               "memory freed after its owner thread exited is reused (RSS bound 16 MiB)", warm, worst);
 }
 
+/* ---- waiting: blocks freed for an owner that has stopped allocating -------------------------- */
+/* main allocates WT_BLOCKS blocks of 1 KiB, then waits in pthread_join while a worker frees them
+ * all and allocates as many for itself.  With boxes/full_reclaim the pages main's blocks came from
+ * go back to central as their last blocks are freed, and the worker's blocks reuse them; without
+ * it the freed blocks wait in main's pages until main allocates again (it never does here), so
+ * the worker needs as much memory again. */
+#define WT_BLOCKS 16384
+static void *wt_block[WT_BLOCKS], *wt_mine[WT_BLOCKS];
+static int wt_bad;
+static size_t wt_rss;
+
+static void *wt_worker(void *arg) {
+    (void)arg;
+    for (size_t i = 0; i < WT_BLOCKS; i++) {
+        if (!wt_block[i] || !t_intact(wt_block[i], 1024, i)) wt_bad++;
+        hako_free(wt_block[i]);
+    }
+    for (size_t i = 0; i < WT_BLOCKS; i++) {
+        wt_mine[i] = hako_malloc(1024);
+        if (wt_mine[i]) t_fill(wt_mine[i], 1024, i + 7);
+        else wt_bad++;
+    }
+    wt_rss = t_rss_bytes();
+    for (size_t i = 0; i < WT_BLOCKS; i++) {
+        if (wt_mine[i] && !t_intact(wt_mine[i], 1024, i + 7)) wt_bad++;
+        hako_free(wt_mine[i]);
+    }
+    return NULL;
+}
+
+static void case_waiting(void) {
+    size_t base = t_rss_bytes();
+    for (size_t i = 0; i < WT_BLOCKS; i++) {
+        wt_block[i] = hako_malloc(1024);
+        if (wt_block[i]) t_fill(wt_block[i], 1024, i);
+    }
+    pthread_t tid;
+    if (t_thread(&tid, wt_worker, NULL) != 0) wt_worker(NULL);
+    else pthread_join(tid, NULL);
+    T_CHECK(wt_bad == 0, "a worker frees %d blocks of a waiting main thread and allocates as many, all intact",
+            WT_BLOCKS);
+    if (!strstr(hako_build_info(), "HAKO_FULL_RECLAIM")) {
+        T_SKIP("built without boxes/full_reclaim: a waiting owner keeps the blocks others free for it",
+               "memory freed for a main thread waiting in pthread_join is reused");
+        return;
+    }
+    rss_check(wt_rss <= base + 16 * T_MIB + 8 * T_MIB,
+              "memory freed for a main thread waiting in pthread_join is reused (16 MiB live, RSS bound 24 MiB)",
+              base, wt_rss);
+}
+
 /* ---- firstcall: a thread whose first call into hako is not malloc --------------------------- */
 typedef struct fc_arg {
     void *p;
@@ -656,6 +707,7 @@ int main(int argc, char **argv) {
         {"prodcons", case_prodcons},
         {"nevermalloc", case_nevermalloc},
         {"orphans", case_orphans},
+        {"waiting", case_waiting},
         {"firstcall", case_firstcall},
         {"tlsdtor", case_tlsdtor},
         {"fork", case_fork},
