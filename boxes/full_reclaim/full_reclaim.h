@@ -42,10 +42,15 @@ static inline bool full_reclaim_has_quiet(const page_t *pg) {
 }
 
 /* page_requeue: pg, a full page, is back in h's queue; its quiet remote frees are taken back and
- * it is loud again.  The caller holds a block of pg, so the page cannot empty here. */
+ * it is loud again.  The caller holds a block of pg, so the page cannot empty here.  Only a quiet
+ * list is taken: one that a freer has made loud meanwhile is on h's list of pages to drain, and
+ * taking its blocks here would let the next remote free announce the page a second time while it
+ * is still on that list (a first build did, and mt_remote T=8 hung in a cycle of the list). */
 static inline void full_reclaim_wake(heap_t *h, page_t *pg) {
-    if (!(load_relaxed(&pg->xfree) & XFREE_QUIET)) return;
-    uintptr_t x = atomic_exchange_explicit(&pg->xfree, 0, memory_order_acq_rel);
+    uintptr_t x = load_relaxed(&pg->xfree);
+    do {
+        if (!(x & XFREE_QUIET)) return;
+    } while (!atomic_compare_exchange_weak_explicit(&pg->xfree, &x, 0, memory_order_acq_rel, RELAXED));
     uint64_t n = 0;
     for (block_t *b = XFREE_PTR(x), *next; b; b = next) {
         next = b->next;
