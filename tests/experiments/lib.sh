@@ -1,7 +1,8 @@
 # Helpers for the experiment tests (source it after tests/lib/tap.sh).
 #   experiments                      every experiment's name (folders with an experiment.json)
 #   experiment_cases NAME            its case names, one a line ("" when it has none)
-#   experiment_argv NAME CASE        the quick form's argv, one a line: params, then the case's, then quick
+#   experiment_argv NAME CASE [full] the quick form's argv, one a line: params, then the case's, then quick
+#                                    (with "full": without quick, the form the runner measures)
 #   run_quick NAME CASE LIB          runs it (LIB preloaded the way experiment.json says, "" for glibc);
 #                                    sets rc, out (stdout), err (stderr) and line (the last line of stdout)
 #   hako_lib                         build/libhako.so's absolute path, or "" when it is not built yet
@@ -18,8 +19,9 @@ experiment_cases() {
 }
 
 experiment_argv() {
-  jq -r --arg bin "build/experiments/$1" --arg dir "experiments/$1" --arg case "$2" '
-    (.params + ((.cases // []) | map(select(.name == $case)) | first | .params // {}) + (.quick // {})) as $p
+  jq -r --arg bin "build/experiments/$1" --arg dir "experiments/$1" --arg case "$2" --arg full "${3:-}" '
+    (.params + ((.cases // []) | map(select(.name == $case)) | first | .params // {})
+     + (if $full == "full" then {} else (.quick // {}) end)) as $p
     | .command[]
     | gsub("\\{bin\\}"; $bin) | gsub("\\{dir\\}"; $dir)
     | reduce ($p | to_entries[]) as $e (.; gsub("\\{" + $e.key + "\\}"; $e.value | tostring))

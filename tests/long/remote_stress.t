@@ -17,11 +17,7 @@ lib=${HAKO_STRESS_LIB:-$(hako_lib)}
 [[ -n $lib ]] || { not_ok "build/libhako.so is built"; exit 0; }
 for spec in mt_remote:t8r90:100 mt_remote:t2r50:20 xmalloc:"":20 larson:t8:10 thread_churn:"":40; do
   IFS=: read -r name case runs <<<"$spec"
-  mapfile -t argv < <(jq -r --arg bin "build/experiments/$name" --arg case "$case" '
-    (.params + ((.cases // []) | map(select(.name == $case)) | first | .params // {})) as $p
-    | .command[] | gsub("\\{bin\\}"; $bin)
-    | reduce ($p | to_entries[]) as $e (.; gsub("\\{" + $e.key + "\\}"; $e.value | tostring))
-  ' "experiments/$name/experiment.json")
+  mapfile -t argv < <(experiment_argv "$name" "$case" full)
   bad=0 first=''
   for ((i = 1; i <= runs; i++)); do
     rc=0
