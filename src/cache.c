@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include "lock.h"
 #include "cache.h"
 #include "central.h"
 #include "hot.h"
@@ -19,7 +20,7 @@
 
 cache_stats_t hako_cache_stats;
 
-static pthread_mutex_t heaps_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t heaps_mutex = HAKO_MUTEX_INITIALIZER;
 static heap_t *heaps_all;     /* [heaps lock to add] every heap ever made */
 static heap_t *heaps_pool;    /* [heaps lock] abandoned heaps waiting for a thread */
 static uint32_t heaps_count;  /* [heaps lock] */
@@ -285,7 +286,7 @@ void cache_fork_parent(void) { pthread_mutex_unlock(&heaps_mutex); }
  * half-updated: they are retired (HEAP_DEAD, never adopted).  Pooled heaps whose lock was free
  * are consistent and stay adoptable. */
 void cache_fork_child(void) {
-    pthread_mutex_init(&heaps_mutex, NULL);
+    hako_mutex_reinit(&heaps_mutex);
     heaps_pool = NULL;
     for (heap_t *h = heaps_all; h; h = h->next_all) {
         if (h == hako_tl_heap) continue;

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <string.h>
+#include "lock.h"
 #include "central.h"
 #include "os.h"
 #if HAKO_SEGMATH
@@ -28,7 +29,7 @@
 _Atomic uint64_t hako_segmap[((uint64_t)1 << (ADDR_BITS - SEG_SHIFT)) / 64];
 central_stats_t hako_central_stats;
 
-static pthread_mutex_t central_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t central_mutex = HAKO_MUTEX_INITIALIZER;
 static segment_t *segments;          /* [central] sliced segments; those with free slices first */
 static uint64_t dirty_bytes;         /* [central] free and resident */
 static uint64_t last_purge_ns;       /* [central] */
@@ -38,7 +39,7 @@ static uint8_t *meta_cur, *meta_end; /* [central] metadata arena */
 
 void central_lock(void) { pthread_mutex_lock(&central_mutex); }
 void central_unlock(void) { pthread_mutex_unlock(&central_mutex); }
-void central_fork_child(void) { pthread_mutex_init(&central_mutex, NULL); }
+void central_fork_child(void) { hako_mutex_reinit(&central_mutex); }
 void central_init(void) {}
 
 void central_segmap_set(void *seg, bool on) {

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include "lock.h"
 #include "large.h"
 #include "central.h"
 #include "init.h"
@@ -37,7 +38,7 @@ static size_t round_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 /* ---- the huge-mapping cache ------------------------------------------------------------------- */
 
 typedef struct cached { uint8_t *map; size_t size; uint64_t when; } cached_t;
-static pthread_mutex_t huge_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t huge_mutex = HAKO_MUTEX_INITIALIZER;
 static cached_t huge_cache[HUGE_CACHE_SLOTS];  /* [huge lock] oldest first */
 static unsigned huge_count;                    /* [huge lock] */
 static size_t huge_bytes;                      /* [huge lock] */
@@ -103,7 +104,7 @@ bool large_trim(void) {
 
 void large_fork_prepare(void) { pthread_mutex_lock(&huge_mutex); }
 void large_fork_parent(void) { pthread_mutex_unlock(&huge_mutex); }
-void large_fork_child(void) { pthread_mutex_init(&huge_mutex, NULL); }
+void large_fork_child(void) { hako_mutex_reinit(&huge_mutex); }
 
 /* ---- large spans -------------------------------------------------------------------------------- */
 
