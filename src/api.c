@@ -82,6 +82,10 @@ static ref_t lookup(const void *p, const char *fn) {
         r.kind = REF_LARGE;
         r.usable = pg->block_size;
         break;
+#if HAKO_LARGE_CACHE
+    case PAGE_LARGE_CACHED:     /* boxes/large_cache: freed, kept by a thread's heap */
+        hako_fatal(fn, p == pg->start ? "double free" : "invalid pointer (inside a freed block)", p);
+#endif
     case PAGE_FREE:
         hako_fatal(fn, "double free or invalid pointer (memory not in use)", p);
     default:

@@ -17,6 +17,9 @@
 #include "central.h"
 #include "hot.h"
 #include "init.h"
+#if HAKO_LARGE_CACHE
+#include "large.h"              /* boxes/large_cache: large_cache_flush */
+#endif
 
 cache_stats_t hako_cache_stats;
 
@@ -201,6 +204,9 @@ static void heap_abandon(heap_t *h) {
     hot_foreign_return(h);                  /* boxes/foreign_reuse: kept blocks go to their owners */
 #endif
     stash_flush(h);
+#if HAKO_LARGE_CACHE
+    large_cache_flush(h);                   /* boxes/large_cache: kept large spans back to central */
+#endif
     cache_drain(h);
     hot_heap_collect(h, true);
     atomic_store_explicit(&h->state, HEAP_ABANDONED, memory_order_seq_cst);
@@ -254,6 +260,9 @@ bool cache_trim(void) {
 #if HAKO_FOREIGN_REUSE
         hot_foreign_return(h);              /* boxes/foreign_reuse: kept blocks go to their owners */
         stash_flush(h);
+#endif
+#if HAKO_LARGE_CACHE
+        large_cache_flush(h);               /* boxes/large_cache: kept large spans back to central */
 #endif
         cache_drain(h);
         hot_heap_collect(h, false);

@@ -22,6 +22,9 @@
 #include "init.h"
 #include "os.h"
 #include "stats.h"
+#if HAKO_LARGE_CACHE
+#include "large_cache.h"        /* boxes/large_cache: freed large spans kept by the freeing thread's heap */
+#endif
 
 #define HUGE_CACHE_SLOTS  16
 #if HAKO_HUGE_THP_WHOLE
@@ -110,7 +113,12 @@ void large_fork_child(void) { hako_mutex_reinit(&huge_mutex); }
 
 static void *large_span_alloc(size_t size, bool zero) {
     size_t slices = (size + SLICE_SIZE - 1) >> SLICE_SHIFT;
+#if HAKO_LARGE_CACHE
+    page_t *pg = large_cache_take(slices);  /* boxes/large_cache: one this thread freed */
+    if (!pg) pg = central_alloc_span(slices, PAGE_LARGE);
+#else
     page_t *pg = central_alloc_span(slices, PAGE_LARGE);
+#endif
     if (!pg) { errno = ENOMEM; return NULL; }
     pg->start = page_start(pg);
     pg->block_size = (uint32_t)(slices * SLICE_SIZE);
@@ -195,6 +203,9 @@ void *large_alloc(size_t size, size_t align, bool zero) {
 
 void large_free(page_t *pg) {
     atomic_fetch_add_explicit(&hako_global_stats.free, 1, RELAXED);
+#if HAKO_LARGE_CACHE
+    if (large_cache_put(pg)) return;        /* boxes/large_cache */
+#endif
     central_free_span(pg);
 }
 

@@ -10,6 +10,9 @@ void *huge_realloc(segment_t *seg, size_t size);           /* NULL: caller copie
 #if HAKO_LARGE_INPLACE
 bool  large_grow(page_t *pg, size_t size);                 /* boxes/large_inplace: false: caller moves it */
 #endif
+#if HAKO_LARGE_CACHE
+void  large_cache_flush(heap_t *h);                        /* boxes/large_cache: kept spans back to central */
+#endif
 bool  large_trim(void);                                    /* unmap the cached huge mappings */
 void  large_fork_prepare(void);
 void  large_fork_parent(void);

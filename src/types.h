@@ -57,6 +57,10 @@
 #define MIN_BLOCKS       8                              /* a small page holds at least this many */
 #define LARGE_MAX        ((size_t)2 << 20)              /* larger: a mapping of its own (huge) */
 #define EXTEND_BYTES     ((size_t)16 << 10)             /* a page's free list grows by this much */
+#if HAKO_LARGE_CACHE
+#define LARGE_CACHE_SLOTS 4                             /* boxes/large_cache: spans a heap keeps, at most */
+#define LARGE_CACHE_BYTES ((size_t)2 << 20)             /* boxes/large_cache: and bytes */
+#endif
 
 /* ---- blocks ------------------------------------------------------------------------------------ */
 /* A free block: next in its list, and mark = address ^ process secret while it is free, so a
@@ -75,6 +79,9 @@ enum page_kind {
     PAGE_SMALL,         /* blocks of one size class, owned by a heap */
     PAGE_LARGE,         /* one large block; freed through central */
     PAGE_HUGE,          /* descriptor 0 of a huge segment */
+#if HAKO_LARGE_CACHE
+    PAGE_LARGE_CACHED,  /* boxes/large_cache: a freed large span kept by a thread's heap */
+#endif
 };
 
 /* xheap low bits: a page whose owner must take the slow path on a local free. */
@@ -156,6 +163,9 @@ typedef struct heap_stats {
     uint64_t lent;              /* boxes/lend_to_current: own frees put on the class's current page */
     uint64_t lent_returned;     /* boxes/lend_to_current: lent blocks put back in their own page after all */
 #endif
+#if HAKO_LARGE_CACHE
+    uint64_t large_cached;      /* boxes/large_cache: large blocks handed out from the heap's own cache */
+#endif
 #if HAKO_FOREIGN_REUSE
     uint64_t foreign_kept;      /* boxes/foreign_reuse: remote frees kept to be handed out again here */
     uint64_t foreign_returned;  /* boxes/foreign_reuse: kept blocks sent to their owner after all */
@@ -203,6 +213,11 @@ typedef struct heap {
 #endif
 #if HAKO_LEND_TO_CURRENT
     lend_mark_t lend[NCLASS];       /* [owner] boxes/lend_to_current: where a class's lent blocks may lie */
+#endif
+#if HAKO_LARGE_CACHE
+    struct page *large[LARGE_CACHE_SLOTS]; /* [owner] boxes/large_cache: freed large spans, oldest first */
+    uint32_t large_count;           /* [owner] boxes/large_cache: spans in large[] */
+    uint64_t large_bytes;           /* [owner] boxes/large_cache: their bytes */
 #endif
 } heap_t;
 
