@@ -19,6 +19,9 @@
 #if HAKO_FULL_RECLAIM
 #include "full_reclaim.h"       /* boxes/full_reclaim: full pages go quiet, and wake when requeued */
 #endif
+#if HAKO_PAGE_CAP
+#include "page_cap.h"           /* boxes/page_cap: pages of the biggest classes span at most PAGE_CAP_SLICES */
+#endif
 
 __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
 
@@ -80,7 +83,11 @@ void hot_heap_init(heap_t *h) {
 
 static size_t class_slices(unsigned cls) {
     size_t need = class_size(cls) * MIN_BLOCKS;
+#if HAKO_PAGE_CAP
+    return page_cap_slices(class_size(cls), (need + SLICE_SIZE - 1) / SLICE_SIZE);   /* boxes/page_cap */
+#else
     return (need + SLICE_SIZE - 1) / SLICE_SIZE;
+#endif
 }
 
 static page_t *page_new(heap_t *h, unsigned cls) {
