@@ -378,6 +378,45 @@ static void case_realloc_large(void) {
     T_HAKO_ONLY(large_slices_return, "the grown blocks' slices go back when they are freed");
 }
 
+/* Large blocks a thread with a heap allocates and frees, then the thread exits: with
+ * boxes/large_cache the spans wait in the thread's heap, and its exit must give them back (no
+ * trim asked). */
+static void *large_churn_thread(void *arg) {
+    (void)arg;
+    void *small = malloc(64);       /* the thread gets a heap (large blocks alone do not need one) */
+    t_keep(small);
+    for (int round = 0; round < 4; round++) {
+        void *p[4];
+        for (int i = 0; i < 4; i++) {
+            p[i] = malloc((size_t)(200 + 100 * i) * T_KIB);
+            if (p[i]) t_fill_all(p[i], 200 * T_KIB, (unsigned char)(i + round));
+        }
+        for (int i = 0; i < 4; i++) free(p[i]);
+    }
+    free(small);
+    return NULL;
+}
+
+static size_t exit_in_use;
+
+/* The exited thread's heap keeps the small pages of what glibc allocated for it (a few slices);
+ * the four spans of its last round would be 1.5 MiB. */
+static void large_spans_back_at_exit(void) {
+    size_t now = mallinfo2().uordblks;
+    if (!T_CHECK(now < exit_in_use + 512 * T_KIB,
+                 "large blocks a thread freed before it exited are back in central (mallinfo2 uordblks "
+                 "within 512 KiB of before, no trim)"))
+        printf("#   uordblks %zu KiB before, %zu KiB after\n", exit_in_use >> 10, now >> 10);
+}
+
+static void case_large_exit(void) {
+    exit_in_use = mallinfo2().uordblks;
+    pthread_t tid;
+    T_CHECK(t_thread(&tid, large_churn_thread, NULL) == 0 && pthread_join(tid, NULL) == 0,
+            "a thread allocates and frees 16 large blocks (200..500 KiB) and exits");
+    T_HAKO_ONLY(large_spans_back_at_exit, "a thread's freed large spans go back when it exits");
+}
+
 /* ---- calloc ------------------------------------------------------------------------------------ */
 static int all_zero(const void *p, size_t n) {
     const unsigned char *b = p;
@@ -719,6 +758,7 @@ int main(int argc, char **argv) {
     static const t_case cases[] = {
         {"symbols", case_symbols}, {"sizes", case_sizes},     {"errors", case_errors},
         {"oom", case_oom},         {"realloc", case_realloc}, {"realloc-large", case_realloc_large},
+        {"large-exit", case_large_exit},
         {"calloc", case_calloc},
         {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
         {"retention", case_retention}, {"stats", case_stats}, {NULL, NULL},
