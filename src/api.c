@@ -27,6 +27,9 @@
 #if HAKO_LEND_TO_CURRENT
 #include "lend_to_current.h"    /* boxes/lend_to_current: free blocks lent to the class's current page */
 #endif
+#if HAKO_REALLOC_SLACK
+#include "realloc_slack.h"      /* boxes/realloc_slack: a block that moves to grow gets room to grow again */
+#endif
 #if HAKO_FOREIGN_REUSE
 #include "foreign_reuse.h"      /* boxes/foreign_reuse: remote frees kept and handed out again here */
 #endif
@@ -250,7 +253,11 @@ void *core_realloc(void *p, size_t size) {
 #if HAKO_LARGE_INPLACE
     if (r.kind == REF_LARGE && size > r.usable && size <= LARGE_MAX && large_grow(r.pg, size)) return p;
 #endif
+#if HAKO_REALLOC_SLACK
+    void *q = core_malloc(realloc_slack(r.usable, size));  /* boxes/realloc_slack: room for the next growth */
+#else
     void *q = core_malloc(size);
+#endif
     if (!q) return NULL;
     memcpy(q, p, size < r.usable ? size : r.usable);
     release(r, p);
