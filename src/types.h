@@ -213,6 +213,9 @@ typedef struct heap {
 #endif
 #if HAKO_LEND_TO_CURRENT
     lend_mark_t lend[NCLASS];       /* [owner] boxes/lend_to_current: where a class's lent blocks may lie */
+#if HAKO_LEND_GATE
+    uint8_t lend_storm[NCLASS];     /* [owner] boxes/lend_gate: the class's last slow path found a storm */
+#endif
 #endif
 #if HAKO_LARGE_CACHE
     struct page *large[LARGE_CACHE_SLOTS]; /* [owner] boxes/large_cache: freed large spans, oldest first */

@@ -34,6 +34,9 @@
 #if HAKO_FULL_RECLAIM
 #include "full_reclaim.h"       /* boxes/full_reclaim: full_reclaim_has_quiet */
 #endif
+#if HAKO_LEND_GATE
+#include "lend_gate.h"          /* boxes/lend_gate: lend only while the class storms */
+#endif
 
 #define LEND_MAX_BLOCKS  32u
 #define LEND_MAX_BYTES   (8u << 10)
@@ -53,6 +56,9 @@ static inline bool lend_room(uint32_t depth, uint32_t block_size) {
 /* The slow path made head the current page of class cls: the free blocks of the next fully carved
  * pages of the queue go on head's list, lent, while there is room. */
 static inline void lend_gather(heap_t *h, unsigned cls, page_t *head) {
+#if HAKO_LEND_GATE
+    if (!lend_gate_storm(h, cls, head, LEND_MAX_BLOCKS)) return;   /* boxes/lend_gate */
+#endif
     uint32_t depth = lend_depth(h, cls, head), moved = 0;
     unsigned looked = 0;
     for (page_t *q = head->next; q && looked < LEND_GATHER_PAGES && lend_room(depth, head->block_size);
@@ -80,6 +86,9 @@ static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
     unsigned cls = pg->cls;
     page_t *cp = h->cur[cls];
     if (cp == pg || cp == &hako_empty_page) return false;
+#if HAKO_LEND_GATE
+    if (!lend_gate_open(h, cls)) return false;                      /* boxes/lend_gate */
+#endif
     uint32_t depth = lend_depth(h, cls, cp);
     if (!lend_room(depth, pg->block_size)) return false;
     h->lend[cls] = (lend_mark_t){ cp, cp->used + depth };
