@@ -614,6 +614,60 @@ static void case_tlsdtor(void) {
               "allocating in thread-exit destructors does not grow RSS (16 MiB bound)", warm, worst);
 }
 
+/* ---- busypurge: busy segments keep their free slices ------------------------------------------ */
+/* Several threads take and give back spans (128..640 KiB blocks) as fast as they can, so every
+ * segment they share gets a free every few microseconds.  hako's purge policy gives back a
+ * segment's free slices once it has been quiet for a while (50 ms) or while the resident free
+ * total is over its budget (64 MiB); neither holds here (a few MiB live, a few segments), so
+ * nothing should be purged.  A purge here is the policy misfiring: e.g. a free that read the clock
+ * before taking central's lock, behind a free that set a later time, saw "quiet since" wrap. */
+#define BP_THREADS 4
+#define BP_OPS 300000
+
+static void *bp_worker(void *arg) {
+    uint64_t rng = (uintptr_t)arg * 7919 + 1;
+    void *b[2] = {0};
+    for (size_t i = 0; i < t_scale(BP_OPS); i++) {
+        size_t k = (size_t)(t_rng(&rng) & 1);
+        if (b[k]) { hako_free(b[k]); b[k] = NULL; continue; }
+        size_t n = (128 + (size_t)(t_rng(&rng) % 513)) * T_KIB;
+        b[k] = hako_malloc(n);
+        if (b[k]) ((volatile char *)b[k])[n - 1] = 1;
+    }
+    hako_free(b[0]);
+    hako_free(b[1]);
+    return NULL;
+}
+
+static uint64_t stats_counter(const char *name) {
+    static char buf[16384];
+    char key[64];
+    hako_stats_json(buf, sizeof buf);
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *at = strstr(buf, key);
+    return at ? strtoull(at + strlen(key), NULL, 10) : UINT64_MAX;
+}
+
+static void busy_purge(void) {
+    uint64_t before = stats_counter("purged_bytes");
+    pthread_t tid[BP_THREADS];
+    int started = 1;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (uintptr_t i = 0; i < BP_THREADS; i++) started &= t_thread(&tid[i], bp_worker, (void *)i) == 0;
+    for (size_t i = 0; i < BP_THREADS; i++) pthread_join(tid[i], NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t purged = stats_counter("purged_bytes") - before;
+    printf("#   %d threads x %zu span allocations and frees in %.0f ms: %llu KiB purged\n", BP_THREADS,
+           t_scale(BP_OPS) / 2, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+           (unsigned long long)(purged >> 10));
+    T_CHECK(started && before != UINT64_MAX && purged <= 16 * T_MIB,
+            "spans freed by %d threads into busy segments are not purged (at most 16 MiB: a stall of the whole process)",
+            BP_THREADS);
+}
+
+static void case_busypurge(void) { T_HAKO_ONLY(busy_purge, "busy segments keep their free slices"); }
+
 /* ---- fork: from a parent whose other threads allocate --------------------------------------- */
 #define FORK_WORKERS 3
 static _Atomic int fork_stop, fork_bad;
@@ -711,6 +765,7 @@ int main(int argc, char **argv) {
         {"waiting", case_waiting},
         {"firstcall", case_firstcall},
         {"tlsdtor", case_tlsdtor},
+        {"busypurge", case_busypurge},
         {"fork", case_fork},
         {NULL, NULL},
     };
