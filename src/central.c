@@ -120,23 +120,16 @@ static void segment_purge(segment_t *s) {
     atomic_fetch_add_explicit(&hako_central_stats.purges, 1, RELAXED);
 }
 
-/* [central] How long no span has been freed into s.  A free reads the clock before it takes the
- * lock, so the time stored by another thread's later free may be ahead of now: that segment is
- * busy, not quiet for 2^64 ns (the unsigned difference once purged whatever a free found there). */
-static uint64_t quiet_since(const segment_t *s, uint64_t now) {
-    return now > s->last_free_ns ? now - s->last_free_ns : 0;
-}
-
 /* [central] Purges segments quiet for the delay; all of them while over the budget. */
 static void maybe_purge(uint64_t now) {
     if (dirty_bytes == 0) return;
     bool over = dirty_bytes > DIRTY_BUDGET;
-    if (!over && now < last_purge_ns + PURGE_INTERVAL_NS) return;   /* also when now is behind */
+    if (!over && now - last_purge_ns < PURGE_INTERVAL_NS) return;
     last_purge_ns = now;
     for (segment_t *s = segments, *next; s; s = next) {
         next = s->next;
         if (!(s->free_mask & s->dirty_mask)) continue;
-        if (over || quiet_since(s, now) >= PURGE_DELAY_NS) {
+        if (over || now - s->last_free_ns >= PURGE_DELAY_NS) {
             segment_purge(s);
             over = dirty_bytes > DIRTY_BUDGET;
         }
@@ -207,8 +200,11 @@ void central_free_span(page_t *pg) {
     segment_t *s = segment_of(pg);
     unsigned first = (unsigned)(pg - s->pages), n = pg->slice_count;
     uint64_t bits = (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
-    uint64_t now = os_now_ns();
     central_lock();
+    /* read under the lock: the times stored in segments and last_purge_ns only go forward, so
+     * "quiet for" (now - last_free_ns) never wraps.  Read before it, a free behind another
+     * thread's later one saw 2^64 ns of quiet and purged the busiest segment. */
+    uint64_t now = os_now_ns();
     span_mark(s, first, n, PAGE_FREE);
     store_relaxed(&pg->xheap, 0);
     pg->free = pg->local_free = NULL;
@@ -217,7 +213,7 @@ void central_free_span(page_t *pg) {
     s->free_mask |= bits;
     s->dirty_mask |= bits;
     s->free_count += n;
-    if (now > s->last_free_ns) s->last_free_ns = now;
+    s->last_free_ns = now;
     dirty_bytes += (uint64_t)n * SLICE_SIZE;
     if (was_full && s->prev) { list_remove(s); list_push_front(s); }
     if (s->free_count == SLICES - 1) {
