@@ -61,6 +61,20 @@ check_eq "10% more peak RSS is classed larger" "$(field rss '.results[0].rss.cla
 check_eq "an RSS regression makes a faster box NO-GO" "$(field rss '.verdict')" NO-GO
 check_match "the NO-GO reason names the RSS growth" "$(field rss '.reason')" 'peak RSS \+'
 
+one_case lean 1.0 1.0 1100 1000
+decide lean --max-reached
+check_eq "9% less peak RSS is classed smaller" "$(field lean '.results[0].rss.class')" smaller
+check_eq "the same time with less peak RSS is GO: memory is a benefit too" "$(field lean '.verdict')" GO
+check_match "the GO reason names the RSS saving" "$(field lean '.reason')" '^x peak RSS -[0-9.]+% \[[0-9.]+%, [0-9.]+%\] smaller; nothing slower or larger$'
+one_case leanslow 1.0 1.05 1100 1000
+decide leanslow --max-reached
+check_eq "less peak RSS bought with 5% more time is NO-GO" "$(field leanslow '.verdict')" NO-GO
+{ synth_case x 1.0 1.0 1000 1000 15; synth_case y 1.0 1.0 1100 1000 15; } >"$tmp/leanother.runs"
+{ plan_line x; plan_line y; } >"$tmp/leanother.plan"
+cp "$tmp/rule.json" "$tmp/leanother.rule"
+decide leanother --max-reached --own x
+check_eq "less RSS on an experiment that is not the box's own does not make a GO" "$(field leanother '.verdict')" NO-GO
+
 one_case tput 1000 1050 1000 1000 ops_per_s higher
 decide tput --max-reached
 check_eq "5% more throughput (higher is better) is classed faster" "$(field tput '.results[0].class')" faster
