@@ -36,6 +36,9 @@ static uint64_t last_purge_ns;       /* [central] */
 static unsigned empty_segments;      /* [central] sliced segments with every slice free */
 static uint8_t *next_hint;           /* [central] where the next segment would fit */
 static uint8_t *meta_cur, *meta_end; /* [central] metadata arena */
+#if HAKO_SPAN_BEST_FIT
+#include "span_best_fit.h"      /* boxes/span_best_fit: the shortest run that holds a span */
+#endif
 
 void central_lock(void) { pthread_mutex_lock(&central_mutex); }
 void central_unlock(void) { pthread_mutex_unlock(&central_mutex); }
@@ -88,6 +91,9 @@ static segment_t *segment_new(void) {
     s->pages[0].kind = PAGE_META;
     s->pages[0].slice_count = 1;
     central_segmap_set(s, true);
+#if HAKO_SPAN_BEST_FIT
+    fit_add(s);
+#endif
     atomic_fetch_add_explicit(&hako_central_stats.segments_mapped, 1, RELAXED);
     empty_segments++;
     list_push_front(s);
@@ -96,6 +102,9 @@ static segment_t *segment_new(void) {
 
 static void segment_release(segment_t *s) {
     list_remove(s);
+#if HAKO_SPAN_BEST_FIT
+    fit_remove(s);
+#endif
     empty_segments--;
     dirty_bytes -= (uint64_t)__builtin_popcountll(s->dirty_mask) * SLICE_SIZE;
     central_segmap_set(s, false);
@@ -168,6 +177,10 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     central_lock();
     segment_t *s;
     uint64_t runs = 0;
+#if HAKO_SPAN_BEST_FIT
+    s = best_fit(n, &runs);                 /* boxes/span_best_fit */
+    if (!s && runs)                         /* the index is full: first fit */
+#endif
     for (s = segments; s; s = s->next) {
         if (s->free_count < n) continue;
         runs = runs_of(s->free_mask, n);
@@ -188,6 +201,9 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     s->free_mask &= ~bits;
     s->dirty_mask &= ~bits;
     s->free_count -= n;
+#if HAKO_SPAN_BEST_FIT
+    fit_note(s);
+#endif
     span_mark(s, first, n, kind);
     pg->gen++;
     if (s->free_count == 0 && s->next) { list_remove(s); list_push_back(s); }
@@ -213,6 +229,9 @@ void central_free_span(page_t *pg) {
     s->free_mask |= bits;
     s->dirty_mask |= bits;
     s->free_count += n;
+#if HAKO_SPAN_BEST_FIT
+    fit_note(s);
+#endif
     s->last_free_ns = now;
     dirty_bytes += (uint64_t)n * SLICE_SIZE;
     if (was_full && s->prev) { list_remove(s); list_push_front(s); }

@@ -142,7 +142,13 @@ typedef struct segment {
     size_t map_size;            /* [central] bytes mapped from the segment start */
     uint8_t *user;              /* [central] the block handed out */
     size_t user_size;           /* [central] usable bytes from user */
+#if HAKO_SPAN_BEST_FIT
+    uint32_t fit_slot;          /* [central] boxes/span_best_fit: where its mask is in the index */
+    uint32_t pad32_;
+    uint64_t pad_[5];
+#else
     uint64_t pad_[6];
+#endif
     page_t pages[SLICES];       /* [central, owner] one descriptor per slice */
 } segment_t;
 

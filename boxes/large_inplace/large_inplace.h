@@ -23,6 +23,9 @@ bool central_grow_span(page_t *pg, size_t slices) {
     s->free_mask &= ~want;
     s->dirty_mask &= ~want;
     s->free_count -= m - n;
+#if HAKO_SPAN_BEST_FIT
+    fit_note(s);                                /* boxes/span_best_fit */
+#endif
     span_mark(s, first, m, PAGE_LARGE);         /* the new slices point back at the first */
     if (s->free_count == 0 && s->next) { list_remove(s); list_push_back(s); }
     atomic_fetch_add_explicit(&hako_central_stats.spans_grown, 1, RELAXED);
