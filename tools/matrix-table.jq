@@ -16,5 +16,6 @@ include "format";
          if .failed then [($r.experiment | rpad($w)), (.variant | rpad($vw)), "failed: \(.failure)"] | join("  ")
          else ([($r.experiment | rpad($w)), (.variant | rpad($vw)), (.median | with_unit($r.metric) | lpad(12)),
                (.ratio_to_best | fixed(3) | lpad(7)), (.ci | ci_text | rpad(16)), (.rss_kb | kib | lpad(10))]
-              | join("  ")) + (if .variant == $r.best then "  best" else "" end) end))
+              | join("  ")) + (if .variant == $r.best then "  best" else "" end) end
+         + (if .instructions then "  instructions \(.instructions)\(if .instructions_per_op then " (\(.instructions_per_op | . * 10 | round / 10)/op)" else "" end) x fewest \(.instructions_to_fewest | fixed(3))" else "" end)))
   ] | .[]

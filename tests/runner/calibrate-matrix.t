@@ -20,6 +20,18 @@ check_match "the report shows the matrix with its chart" "$(cat ledger/decisions
 check "the matrix chart exists" test -s ledger/charts/0001-matrix.svg
 check "verify accepts it" ./runner verify
 
+if command -v valgrind >/dev/null; then
+  out=$(./runner matrix glibc mimalloc --experiments churn --quick --rounds 1 --instructions --json 2>/dev/null | tail -n 1)
+  check "matrix --instructions counts each variant's instructions of a single-threaded experiment" \
+    jq -e '.results[0].cells | all(.[]; .instructions > 100000 and .instructions_per_op > 0)' <<<"$out"
+  check "... with the ratio to the fewest, 1 for the fewest" \
+    jq -e '.results[0].cells | ([.[].instructions_to_fewest] | min) == 1 and all(.[]; .instructions_to_fewest >= 1)' <<<"$out"
+  out=$(./runner matrix glibc mimalloc --experiments churn --quick --rounds 1 --instructions 2>/dev/null)
+  check_match "... and the table shows them per operation" "$out" 'churn +glibc .* instructions [0-9]+ \([0-9.]+/op\) x fewest [0-9.]+'
+else
+  skip "matrix --instructions counts each variant's instructions" "valgrind is not installed"
+fi
+
 if ! have_hako; then
   skip "calibrate records each experiment's A/A noise" "the allocator does not build yet"
   exit 0
