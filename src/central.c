@@ -36,6 +36,15 @@ static uint64_t last_purge_ns;       /* [central] */
 static unsigned empty_segments;      /* [central] sliced segments with every slice free */
 static uint8_t *next_hint;           /* [central] where the next segment would fit */
 static uint8_t *meta_cur, *meta_end; /* [central] metadata arena */
+static uint64_t span_bytes;          /* [central] handed out in spans now (peak: hako_central_stats) */
+
+/* [central] Spans grew or shrank by delta slices; keeps the high-water mark that, against the
+ * peak of mapped bytes, measures fragmentation. */
+static void span_bytes_add(int64_t delta) {
+    span_bytes += (uint64_t)(delta * (int64_t)SLICE_SIZE);
+    if (span_bytes > load_relaxed(&hako_central_stats.span_bytes_peak))
+        store_relaxed(&hako_central_stats.span_bytes_peak, span_bytes);
+}
 #if HAKO_SPAN_BEST_FIT
 #include "span_best_fit.h"      /* boxes/span_best_fit: the shortest run that holds a span */
 #endif
@@ -205,6 +214,7 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     fit_note(s);
 #endif
     span_mark(s, first, n, kind);
+    span_bytes_add(n);
     pg->gen++;
     if (s->free_count == 0 && s->next) { list_remove(s); list_push_back(s); }
     atomic_fetch_add_explicit(&hako_central_stats.spans_alloc, 1, RELAXED);
@@ -233,6 +243,7 @@ void central_free_span(page_t *pg) {
     fit_note(s);
 #endif
     s->last_free_ns = now;
+    span_bytes_add(-(int64_t)n);
     dirty_bytes += (uint64_t)n * SLICE_SIZE;
     if (was_full && s->prev) { list_remove(s); list_push_front(s); }
     if (s->free_count == SLICES - 1) {

@@ -29,6 +29,7 @@ static inline uint8_t *page_start(const page_t *pg) {
 
 typedef struct central_stats {
     _Atomic uint64_t segments_mapped, segments_unmapped, spans_alloc, spans_free, purges;
+    _Atomic uint64_t span_bytes_peak;  /* the most bytes ever handed out in spans at once */
 #if HAKO_LARGE_INPLACE
     _Atomic uint64_t spans_grown;   /* boxes/large_inplace: large blocks grown in place by realloc */
 #endif

@@ -138,6 +138,7 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "os_map_calls", G(hako_os_stats.map_calls), true);
     put_kv(&o, "purged_bytes", G(hako_os_stats.purged_bytes), true);
     put_kv(&o, "mapped_bytes", G(hako_os_stats.mapped_now), true);
+    put_kv(&o, "span_bytes_peak", G(hako_central_stats.span_bytes_peak), true);   /* against peak_mapped_bytes: fragmentation */
     put_kv(&o, "dirty_bytes", ci.dirty_bytes, false);
     put(&o, "},");
     put_kv(&o, "peak_mapped_bytes", G(hako_os_stats.mapped_peak), true);

@@ -27,6 +27,7 @@ bool central_grow_span(page_t *pg, size_t slices) {
     fit_note(s);                                /* boxes/span_best_fit */
 #endif
     span_mark(s, first, m, PAGE_LARGE);         /* the new slices point back at the first */
+    span_bytes_add(m - n);
     if (s->free_count == 0 && s->next) { list_remove(s); list_push_back(s); }
     atomic_fetch_add_explicit(&hako_central_stats.spans_grown, 1, RELAXED);
     central_unlock();

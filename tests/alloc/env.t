@@ -53,6 +53,8 @@ check_eq "the exit dump has every field and counter DESIGN §1 names" "$missing"
 check "the exit dump counts 4 threads, 7000 mallocs and frees, 3000 remote frees" jq -e \
   '.threads_seen >= 4 and .counters.malloc >= 7000 and .counters.free >= 7000 and .counters.remote_free >= 3000
    and .counters.os_map_bytes > 0 and .peak_mapped_bytes > 0 and .peak_rss_bytes > 0' <<<"$dump"
+check "the exit dump's span high-water mark is above zero and within the peak mapped" jq -e \
+  '.counters.span_bytes_peak > 0 and .counters.span_bytes_peak <= .peak_mapped_bytes' <<<"$dump"
 
 probe file1 HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/dumps" --
 probe file2 HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/dumps" --
