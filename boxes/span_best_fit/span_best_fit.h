@@ -25,6 +25,12 @@ static segment_t *fit_seg[FIT_SLOTS];   /* [central] indexed segments, dense */
 static uint64_t fit_free[FIT_SLOTS];    /* [central] fit_free[i] == fit_seg[i]->free_mask */
 static unsigned fit_count;              /* [central] */
 static unsigned fit_unindexed;          /* [central] segments left out: the index is full */
+#if HAKO_SPAN_AFFINITY
+#include "span_affinity.h"              /* boxes/span_affinity: a thread's own segments first */
+#endif
+#ifndef FIT_RANK_END
+#define FIT_RANK_END 65u                /* above the rank of any run */
+#endif
 
 /* [central] s's free mask changed. */
 static inline void fit_note(segment_t *s) {
@@ -35,6 +41,9 @@ static inline void fit_note(segment_t *s) {
 static void fit_add(segment_t *s) {
     if (fit_count == FIT_SLOTS) { s->fit_slot = FIT_NONE; fit_unindexed++; return; }
     s->fit_slot = fit_count;
+#if HAKO_SPAN_AFFINITY
+    fit_aff[fit_count] = affinity_self();   /* the thread mapping it is about to use it */
+#endif
     fit_seg[fit_count] = s;
     fit_free[fit_count++] = s->free_mask;
 }
@@ -45,6 +54,9 @@ static void fit_remove(segment_t *s) {
     unsigned i = s->fit_slot, last = --fit_count;
     fit_seg[i] = fit_seg[last];
     fit_free[i] = fit_free[last];
+#if HAKO_SPAN_AFFINITY
+    fit_aff[i] = fit_aff[last];
+#endif
     fit_seg[i]->fit_slot = i;
 }
 
@@ -56,10 +68,18 @@ static uint64_t runs_of(uint64_t m, unsigned n);
 static segment_t *best_fit(unsigned n, uint64_t *runs) {
     *runs = fit_unindexed ? 1 : 0;
     if (fit_unindexed) return NULL;
-    unsigned best = FIT_NONE, best_len = 65;
+    unsigned best = FIT_NONE, best_len = FIT_RANK_END;
     uint64_t best_run = 0;
+#if HAKO_SPAN_AFFINITY
+    uintptr_t me = affinity_self();
+#endif
     for (unsigned k = 0; k < fit_count; k++) {
         uint64_t m = fit_free[k];
+#if HAKO_SPAN_AFFINITY
+        unsigned other = fit_aff[k] == me ? 0 : AFFINITY_OTHER;    /* ranks after every own run */
+#else
+        const unsigned other = 0;
+#endif
         /* the starts of the maximal free runs long enough for n: only those are measured */
         uint64_t starts = runs_of(m, n) & ~(m << 1);
         while (starts) {
@@ -67,15 +87,18 @@ static segment_t *best_fit(unsigned n, uint64_t *runs) {
             starts &= starts - 1;
             uint64_t rest = m >> i;
             unsigned len = rest == ~(uint64_t)0 >> i ? 64 - i : (unsigned)__builtin_ctzll(~rest);
-            if (len >= best_len) continue;
+            if (len + other >= best_len) continue;
             best = k;
-            best_len = len;
+            best_len = len + other;
             best_run = (len == 64 ? ~(uint64_t)0 : (((uint64_t)1 << len) - 1)) << i;
-            if (len == n) goto done;
+            if (len + other == n) goto done;
         }
     }
 done:
     if (best == FIT_NONE) return NULL;
+#if HAKO_SPAN_AFFINITY
+    fit_aff[best] = me;
+#endif
     *runs = runs_of(fit_free[best], n) & best_run;
     return fit_seg[best];
 }
