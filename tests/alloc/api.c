@@ -754,6 +754,60 @@ static void stats_api(void) {
 
 static void case_stats(void) { T_HAKO_ONLY(stats_api, "hako_stats_json and hako_build_info"); }
 
+/* ---- many-spans: many large blocks, within and past central's span index --------------------- */
+/* N blocks of 1 MiB, untouched but for their first and last byte, take N/3 segments of 4 MiB in
+ * hako (three 16-slice spans each).  Freeing the first third whole empties its segments, which are
+ * unmapped (they leave boxes/span_best_fit's index, the last entries taking their places); every
+ * other block after it leaves holes; then all of them are made again.  With 900 blocks every
+ * segment is indexed and best fit finds the holes in the index; with 3600 (some 1200 segments)
+ * the index (1024) is full and the search falls back to first fit.  Every block must stay
+ * distinct and keep its bytes. */
+#define MS_MAX 3600
+#define MS_SIZE ((size_t)1 << 20)
+
+static int cmp_addr(const void *a, const void *b) {
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static unsigned char ms_tag(size_t i, int round) { return (unsigned char)(i * 37u + (unsigned)round * 101u + 11u); }
+
+static void many_spans(size_t n) {
+    static unsigned char *b[MS_MAX];
+    static uintptr_t sorted[MS_MAX];
+    static int round[MS_MAX];
+    size_t made = 0, intact = 0, apart = 1;
+    for (size_t i = 0; i < n; i++) {
+        round[i] = 0;
+        if (!(b[i] = malloc(MS_SIZE))) continue;
+        b[i][0] = b[i][MS_SIZE - 1] = ms_tag(i, 0);
+        made++;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (i < n / 3 || i % 2) { free(b[i]); b[i] = NULL; }
+    for (size_t i = 0; i < n; i++) {
+        if (b[i]) continue;
+        round[i] = 1;
+        if (!(b[i] = malloc(MS_SIZE))) continue;
+        b[i][0] = b[i][MS_SIZE - 1] = ms_tag(i, 1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        intact += b[i] && b[i][0] == ms_tag(i, round[i]) && b[i][MS_SIZE - 1] == ms_tag(i, round[i]);
+        sorted[i] = (uintptr_t)b[i];
+    }
+    qsort(sorted, n, sizeof sorted[0], cmp_addr);
+    for (size_t i = 1; i < n; i++) apart &= sorted[i] - sorted[i - 1] >= MS_SIZE;
+    for (size_t i = 0; i < n; i++) free(b[i]);
+    printf("#   %zu of %zu blocks of 1 MiB made, %zu intact after two thirds were made again\n", made, n, intact);
+    T_CHECK(made == n && intact == n && apart,
+            "%zu blocks of 1 MiB stay distinct and intact while two thirds are freed and made again", n);
+}
+
+static void case_many_spans(void) {
+    many_spans(900);        /* some 300 segments: all in the index */
+    many_spans(MS_MAX);     /* some 1200: past it */
+}
+
 int main(int argc, char **argv) {
     static const t_case cases[] = {
         {"symbols", case_symbols}, {"sizes", case_sizes},     {"errors", case_errors},
@@ -761,7 +815,8 @@ int main(int argc, char **argv) {
         {"large-exit", case_large_exit},
         {"calloc", case_calloc},
         {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
-        {"retention", case_retention}, {"stats", case_stats}, {NULL, NULL},
+        {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
+        {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);
 }
