@@ -280,6 +280,9 @@ void central_info(central_info_t *out) {
     }
     out->dirty_bytes = dirty_bytes;
     out->span_bytes = out->segments * (SEG_SIZE - SLICE_SIZE) - out->free_bytes;
+#if HAKO_SPAN_BEST_FIT
+    out->index_stale = fit_stale();
+#endif
     central_unlock();
 }
 

@@ -18,6 +18,9 @@ bool    central_grow_span(page_t *pg, size_t slices);             /* boxes/large
 
 typedef struct central_info {
     uint64_t segments, free_bytes, dirty_bytes, span_bytes;
+#if HAKO_SPAN_BEST_FIT
+    uint64_t index_stale;   /* boxes/span_best_fit: index entries whose mask is not their segment's */
+#endif
 } central_info_t;
 void central_info(central_info_t *out);
 

@@ -139,6 +139,9 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "purged_bytes", G(hako_os_stats.purged_bytes), true);
     put_kv(&o, "mapped_bytes", G(hako_os_stats.mapped_now), true);
     put_kv(&o, "span_bytes_peak", G(hako_central_stats.span_bytes_peak), true);   /* against peak_mapped_bytes: fragmentation */
+#if HAKO_SPAN_BEST_FIT
+    put_kv(&o, "span_index_stale", ci.index_stale, true);
+#endif
     put_kv(&o, "dirty_bytes", ci.dirty_bytes, false);
     put(&o, "},");
     put_kv(&o, "peak_mapped_bytes", G(hako_os_stats.mapped_peak), true);
