@@ -760,32 +760,15 @@ static void case_stats(void) { T_HAKO_ONLY(stats_api, "hako_stats_json and hako_
  * unmapped (they leave boxes/span_best_fit's index, the last entries taking their places); every
  * other block after it leaves holes; then all of them are made again.  With 900 blocks every
  * segment is indexed and best fit finds the holes in the index; with 3600 (some 1200 segments)
- * the index (1024) is full and the search falls back to first fit.  Every block must stay
- * distinct and keep its bytes. */
+ * the index (1024) is full and first fit finds room in the segments left out.  Every block must
+ * stay distinct and keep its bytes. */
 #define MS_MAX 3600
 #define MS_SIZE ((size_t)1 << 20)
 
-static int cmp_addr(const void *a, const void *b) {
-    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static unsigned char ms_tag(size_t i, int round) { return (unsigned char)(i * 37u + (unsigned)round * 101u + 11u); }
-
-/* hako's exit-dump counter NAME, or -1 when it has none */
-static long long dump_counter(const char *name) {
-    static char buf[16384];
-    char key[64];
-    hako_stats_json(buf, sizeof buf);
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(buf, key);
-    return at ? strtoll(at + strlen(key), NULL, 10) : -1;
-}
-
 static void span_index_in_step(void) {
-    long long stale = dump_counter("span_index_stale");
-    if (stale < 0) { T_SKIP("this build has no span index (boxes/span_best_fit off)", "the span index is in step"); return; }
-    T_CHECK(stale == 0, "boxes/span_best_fit's index holds every segment's own free mask (%lld stale)", stale);
+    uint64_t stale = t_stats_counter("span_index_stale");
+    if (stale == UINT64_MAX) { T_SKIP("this build has no span index (boxes/span_best_fit off)", "the span index is in step"); return; }
+    T_CHECK(stale == 0, "boxes/span_best_fit's index holds every segment's own free mask (%llu stale)", (unsigned long long)stale);
 }
 
 static void many_spans(size_t n) {
@@ -796,7 +779,7 @@ static void many_spans(size_t n) {
     for (size_t i = 0; i < n; i++) {
         round[i] = 0;
         if (!(b[i] = malloc(MS_SIZE))) continue;
-        b[i][0] = b[i][MS_SIZE - 1] = ms_tag(i, 0);
+        b[i][0] = b[i][MS_SIZE - 1] = t_byte(i, 0);
         made++;
     }
     for (size_t i = 0; i < n / 3; i++) { free(b[i]); b[i] = NULL; }
@@ -807,13 +790,13 @@ static void many_spans(size_t n) {
         if (b[i]) continue;
         round[i] = 1;
         if (!(b[i] = malloc(MS_SIZE))) continue;
-        b[i][0] = b[i][MS_SIZE - 1] = ms_tag(i, 1);
+        b[i][0] = b[i][MS_SIZE - 1] = t_byte(i, 1);
     }
     for (size_t i = 0; i < n; i++) {
-        intact += b[i] && b[i][0] == ms_tag(i, round[i]) && b[i][MS_SIZE - 1] == ms_tag(i, round[i]);
+        intact += b[i] && b[i][0] == t_byte(i, round[i]) && b[i][MS_SIZE - 1] == t_byte(i, round[i]);
         sorted[i] = (uintptr_t)b[i];
     }
-    qsort(sorted, n, sizeof sorted[0], cmp_addr);
+    qsort(sorted, n, sizeof sorted[0], by_address);
     for (size_t i = 1; i < n; i++) apart &= sorted[i] - sorted[i - 1] >= MS_SIZE;
     for (size_t i = 0; i < n; i++) free(b[i]);
     printf("#   %zu of %zu blocks of 1 MiB made, %zu intact after two thirds were made again\n", made, n, intact);

@@ -639,17 +639,8 @@ static void *bp_worker(void *arg) {
     return NULL;
 }
 
-static uint64_t stats_counter(const char *name) {
-    static char buf[16384];
-    char key[64];
-    hako_stats_json(buf, sizeof buf);
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(buf, key);
-    return at ? strtoull(at + strlen(key), NULL, 10) : UINT64_MAX;
-}
-
 static void busy_purge(void) {
-    uint64_t before = stats_counter("purged_bytes");
+    uint64_t before = t_stats_counter("purged_bytes");
     pthread_t tid[BP_THREADS];
     int started = 1;
     struct timespec t0, t1;
@@ -657,7 +648,7 @@ static void busy_purge(void) {
     for (uintptr_t i = 0; i < BP_THREADS; i++) started &= t_thread(&tid[i], bp_worker, (void *)i) == 0;
     for (size_t i = 0; i < BP_THREADS; i++) pthread_join(tid[i], NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    uint64_t purged = stats_counter("purged_bytes") - before;
+    uint64_t purged = t_stats_counter("purged_bytes") - before;
     printf("#   %d threads x %zu span allocations and frees in %.0f ms: %llu KiB purged\n", BP_THREADS,
            t_scale(BP_OPS) / 2, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
            (unsigned long long)(purged >> 10));

@@ -15,6 +15,8 @@
  *                                  beyond 512 bytes); t_intact_prefix: its first k bytes, after
  *                                  a shrinking realloc; t_fill_all / t_intact_all: every byte
  *   t_thread(&tid, fn, arg)        pthread_create with a small stack (0 on success)
+ *   t_stats_counter("name")        counter "name" of hako_stats_json() now; UINT64_MAX when the
+ *                                  dump has none (glibc, or a box that is off)
  *   T_HAKO_ONLY(fn, "name")        runs fn() unless testing glibc, where it prints one skip
  *   t_run_cases(argc, argv, cases) runs the cases named on the command line, or all of them;
  *                                  --list names them */
@@ -144,6 +146,15 @@ __attribute__((unused)) static int t_intact_all(const void *p, size_t n, uint64_
 }
 
 /* Small stacks let hundreds of threads live at once on a small machine. */
+__attribute__((unused)) static uint64_t t_stats_counter(const char *name) {
+    static char buf[16384];
+    char key[64];
+    hako_stats_json(buf, sizeof buf);
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *at = strstr(buf, key);
+    return at ? strtoull(at + strlen(key), NULL, 10) : UINT64_MAX;
+}
+
 __attribute__((unused)) static int t_thread(pthread_t *tid, void *(*fn)(void *), void *arg) {
     pthread_attr_t a;
     pthread_attr_init(&a);
