@@ -188,7 +188,7 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     uint64_t runs = 0;
 #if HAKO_SPAN_BEST_FIT
     s = best_fit(n, &runs);                 /* boxes/span_best_fit */
-    if (!s && runs)                         /* the index is full: first fit */
+    if (!s && fit_unindexed)                /* segments left out of the full index: first fit */
 #endif
     for (s = segments; s; s = s->next) {
         if (s->free_count < n) continue;

@@ -14,7 +14,8 @@
  * are taken last.  Walking the segment list to read each header's mask would cost a cache miss a
  * segment (the headers are 4 MiB apart: one cache set for all of them), so the masks are copied
  * into a dense index, kept in step wherever central changes a mask.  Segments beyond FIT_SLOTS
- * (4 GiB of them) are not indexed; while any exist the search falls back to first fit. */
+ * (4 GiB of them) are not indexed: when no indexed segment fits, the caller's first fit over the
+ * segment list finds room in them. */
 #ifndef HAKO_SPAN_BEST_FIT_H
 #define HAKO_SPAN_BEST_FIT_H
 
@@ -24,7 +25,7 @@
 static segment_t *fit_seg[FIT_SLOTS];   /* [central] indexed segments, dense */
 static uint64_t fit_free[FIT_SLOTS];    /* [central] fit_free[i] == fit_seg[i]->free_mask */
 static unsigned fit_count;              /* [central] */
-static unsigned fit_unindexed;          /* [central] segments left out: the index is full */
+static unsigned fit_unindexed;          /* [central] segments left out: the index was full */
 #if HAKO_SPAN_AFFINITY
 #include "span_affinity.h"              /* boxes/span_affinity: a thread's own segments first */
 #endif
@@ -71,12 +72,9 @@ static uint64_t fit_stale(void) {
 
 static uint64_t runs_of(uint64_t m, unsigned n);
 
-/* [central] The segment holding the shortest run of free slices that fits n and, in *runs, the
- * positions where a span of n fits inside that run.  NULL with *runs 0: no segment has one;
- * NULL with *runs 1: segments are left out of the index, the caller searches first fit. */
+/* [central] The indexed segment holding the shortest run of free slices that fits n and, in *runs,
+ * the positions where a span of n fits inside that run; NULL when no indexed segment has one. */
 static segment_t *best_fit(unsigned n, uint64_t *runs) {
-    *runs = fit_unindexed ? 1 : 0;
-    if (fit_unindexed) return NULL;
     unsigned best = FIT_NONE, best_len = FIT_RANK_END;
     uint64_t best_run = 0;
 #if HAKO_SPAN_AFFINITY
