@@ -51,6 +51,8 @@ def change_text:
     elif $d <= 0.5 then "\(.experiment) \(1 / $d | . * 100 | round / 100)x faster [\(1 / $ci[1] | . * 100 | round / 100)x, \(1 / $ci[0] | . * 100 | round / 100)x]"
     elif $d <= 1 then "\(.experiment) \((1 - $d) | pct)% faster [\((1 - $ci[1]) | pct)%, \((1 - $ci[0]) | pct)%]"
     else "\(.experiment) \(($d - 1) | pct)% slower [\(($ci[0] - 1) | pct)%, \(($ci[1] - 1) | pct)%]" end;
+def instr_text:
+  "\(.experiment) \((1 - .instructions.ratio) | . * 10000 | round / 100)% fewer instructions (\(.instructions.b) against \(.instructions.a), exact counts)";
 def rss_text:
   if .rss.ratio >= 1 then "\(.experiment) peak RSS +\((.rss.ratio - 1) | pct)% [\((.rss.ci[0] - 1) | pct)%, \((.rss.ci[1] - 1) | pct)%]"
   else "\(.experiment) peak RSS -\((1 - .rss.ratio) | pct)% [\((1 - .rss.ci[1]) | pct)%, \((1 - .rss.ci[0]) | pct)%] smaller" end;
@@ -66,6 +68,9 @@ def rss_text:
 | ($r | map(select(.rss.class? == "larger"))) as $larger
 | ($r | map(select(.class == "faster" and (.experiment | split("/")[0] | IN($own[]))))) as $faster
 | ($r | map(select(.rss.class? == "smaller" and (.experiment | split("/")[0] | IN($own[]))))) as $leaner
+| ($r | map(select($rule.instr_min_effect != null and .instructions.ratio? != null
+                   and .instructions.ratio <= 1 - $rule.instr_min_effect
+                   and (.experiment | split("/")[0] | IN($own[]))))) as $fewer
 | ($r | map(select(.class == "unclear" or .rss.class? == "unclear")) | map(.experiment)) as $unclear
 | . + {unclear: $unclear}
 | if ($bfail | length) > 0 then
@@ -74,10 +79,10 @@ def rss_text:
     . + {verdict: "INCONCLUSIVE", reason: "A fails \($afail | map("\(.experiment): \(.failure.a)") | join("; "))"}
   elif ($slower | length) > 0 or ($larger | length) > 0 then
     . + {verdict: "NO-GO", reason: ([$slower[] | change_text] + [$larger[] | rss_text] | join("; "))}
-  elif ($faster | length) > 0 or ($leaner | length) > 0 then
-    . + {verdict: "GO", reason: "\([$faster[] | change_text] + [$leaner[] | rss_text] | join("; ")); nothing slower\(if ($leaner | length) > 0 then " or larger" else "" end)"}
+  elif ($faster | length) > 0 or ($leaner | length) > 0 or ($fewer | length) > 0 then
+    . + {verdict: "GO", reason: "\([$faster[] | change_text] + [$leaner[] | rss_text] + [$fewer[] | instr_text] | join("; ")); nothing slower\(if ($leaner | length) > 0 or ($fewer | length) > 0 then " or larger" else "" end)"}
   elif ($unclear | length) > 0 and ($max_reached | not) then
     . + {verdict: "INCONCLUSIVE", reason: "cut short before the rule's cap with \($unclear | join(", ")) unclear"}
   else
-    . + {verdict: "NO-GO", reason: "benefit not demonstrated: no experiment is faster by at least its threshold or smaller in peak RSS by at least the RSS tolerance\(if ($unclear | length) > 0 then " (\($unclear | join(", ")) still unclear at the cap)" else "" end)"}
+    . + {verdict: "NO-GO", reason: "benefit not demonstrated: no experiment is faster by at least its threshold or smaller in peak RSS by at least the RSS tolerance\(if $rule.instr_min_effect != null then " or counts at least \($rule.instr_min_effect * 100)% fewer instructions" else "" end)\(if ($unclear | length) > 0 then " (\($unclear | join(", ")) still unclear at the cap)" else "" end)"}
   end

@@ -75,6 +75,42 @@ cp "$tmp/rule.json" "$tmp/leanother.rule"
 decide leanother --max-reached --own x
 check_eq "less RSS on an experiment that is not the box's own does not make a GO" "$(field leanother '.verdict')" NO-GO
 
+# Exact instruction counts (--instructions: one valgrind run a variant, no sampling noise): at
+# least instr_min_effect fewer on an own experiment is a benefit; time and RSS still veto.
+instr_line() { jq -n -c --arg id "$1" --argjson v "$2" --argjson n "$3" '{type: "instructions", id: $id, v: $v, variant: "v\($v)", instructions: $n}'; }
+jq '. + {instr_min_effect: 0.01}' "$tmp/rule.json" >"$tmp/irule.json"
+{ synth_case x 1.0 1.0 1000 1000 15; instr_line x 0 1000000; instr_line x 1 980000; } >"$tmp/instr.runs"
+plan_line x >"$tmp/instr.plan"
+cp "$tmp/irule.json" "$tmp/instr.rule"
+decide instr --max-reached
+check_eq "the same time with 2% fewer instructions (exact counts) is GO" "$(field instr '.verdict')" GO
+check_match "the GO reason names the instruction saving and both counts" "$(field instr '.reason')" '^x 2% fewer instructions \(980000 against 1000000, exact counts\); nothing slower or larger$'
+{ synth_case x 1.0 1.0 1000 1000 15; instr_line x 0 1000000; instr_line x 1 995000; } >"$tmp/instrsmall.runs"
+cp "$tmp/instr.plan" "$tmp/instrsmall.plan"
+cp "$tmp/irule.json" "$tmp/instrsmall.rule"
+decide instrsmall --max-reached
+check_match "0.5% fewer instructions (below instr_min_effect 1%) is no benefit" "$(field instrsmall '.verdict') $(field instrsmall '.reason')" '^NO-GO benefit not demonstrated.*at least 1% fewer instructions'
+{ synth_case x 1.0 1.05 1000 1000 15; instr_line x 0 1000000; instr_line x 1 900000; } >"$tmp/instrslow.runs"
+cp "$tmp/instr.plan" "$tmp/instrslow.plan"
+cp "$tmp/irule.json" "$tmp/instrslow.rule"
+decide instrslow --max-reached
+check_eq "10% fewer instructions but 5% more time is NO-GO" "$(field instrslow '.verdict')" NO-GO
+{ synth_case x 1.0 1.0 1000 1100 15; instr_line x 0 1000000; instr_line x 1 900000; } >"$tmp/instrfat.runs"
+cp "$tmp/instr.plan" "$tmp/instrfat.plan"
+cp "$tmp/irule.json" "$tmp/instrfat.rule"
+decide instrfat --max-reached
+check_eq "fewer instructions with 10% more peak RSS is NO-GO" "$(field instrfat '.verdict')" NO-GO
+{ synth_case x 1.0 1.0 1000 1000 15; synth_case y 1.0 1.0 1000 1000 15; instr_line y 0 1000000; instr_line y 1 900000; } >"$tmp/instrother.runs"
+{ plan_line x; plan_line y; } >"$tmp/instrother.plan"
+cp "$tmp/irule.json" "$tmp/instrother.rule"
+decide instrother --max-reached --own x
+check_eq "fewer instructions on an experiment that is not the box's own does not make a GO" "$(field instrother '.verdict')" NO-GO
+cp "$tmp/instr.runs" "$tmp/instrold.runs"
+cp "$tmp/instr.plan" "$tmp/instrold.plan"
+jq 'del(.instr_min_effect)' "$tmp/irule.json" >"$tmp/instrold.rule"
+decide instrold --max-reached
+check_eq "a rule without instr_min_effect (ledger entries before it) ignores instruction counts" "$(field instrold '.verdict')" NO-GO
+
 one_case tput 1000 1050 1000 1000 ops_per_s higher
 decide tput --max-reached
 check_eq "5% more throughput (higher is better) is classed faster" "$(field tput '.results[0].class')" faster
