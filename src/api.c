@@ -68,7 +68,7 @@ static ref_t lookup(const void *p, const char *fn) {
     page_t *pg = page_of(seg, p);
     switch (pg->kind) {
     case PAGE_SMALL: {
-        if (hot_block_index(pg, p) == UINT32_MAX) {
+        if (!hot_is_block(pg, p)) {
             uintptr_t off = a - (uintptr_t)pg->start;
             if (off / pg->block_size < load_relaxed(&pg->capacity))
                 hako_fatal(fn, "invalid pointer (inside a block)", p);
@@ -154,7 +154,7 @@ static inline bool remote_lean_free(heap_t *h, page_t *pg, block_t *b) {
     uintptr_t x = load_relaxed(&pg->xheap);
     heap_t *owner = (heap_t *)(x & ~XHEAP_FLAGS);
     if (x == 0 || owner == h) return false;                 /* not a small page, or h's own full one */
-    if (unlikely(hot_block_index(pg, b) == UINT32_MAX || b->mark == block_mark(b))) return false;
+    if (unlikely(!hot_is_block(pg, b) || b->mark == block_mark(b))) return false;
 #if HAKO_FOREIGN_REUSE
     if (h != &hako_empty_heap && foreign_keep(h, pg, b)) return true;    /* boxes/foreign_reuse */
 #endif
@@ -170,7 +170,7 @@ void core_free(void *p) {
         heap_t *h = hako_tl_heap;
         if (likely(load_relaxed(&pg->xheap) == (uintptr_t)h)) {
             block_t *b = p;
-            if (likely(hot_block_index(pg, p) != UINT32_MAX && b->mark != block_mark(b))) {
+            if (likely(hot_is_block(pg, p) && b->mark != block_mark(b))) {
                 hot_free_local(h, pg, b);
                 return;
             }

@@ -172,6 +172,9 @@ static void span_mark(segment_t *s, unsigned first, unsigned n, enum page_kind k
         page_t *pg = &s->pages[first + i];
         /* a pointer into a free run resolves to its own FREE descriptor */
         pg->slice_offset = (uint8_t)(kind == PAGE_FREE ? 0 : i);
+#if HAKO_FREE_LEAN
+        pg->span_back = (uint16_t)(pg->slice_offset * sizeof(page_t));   /* boxes/free_lean */
+#endif
         pg->kind = (uint8_t)(i == 0 ? kind : PAGE_FREE);
     }
     page_t *pg = &s->pages[first];

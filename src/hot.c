@@ -100,6 +100,10 @@ static page_t *page_new(heap_t *h, unsigned cls) {
     pg->div_magic = (((uint64_t)1 << 40) / bs) + 1;
     pg->reserved = (uint32_t)(slices * SLICE_SIZE / bs);
     store_relaxed(&pg->capacity, 0);
+#if HAKO_FREE_LEAN
+    store_relaxed(&pg->carved, 0);                      /* boxes/free_lean */
+    pg->div_exact = UINT64_MAX / bs + 1;
+#endif
     pg->used = 0;
     pg->free = pg->local_free = NULL;
     pg->cls = (uint8_t)cls;
@@ -127,6 +131,9 @@ static void page_extend(page_t *pg) {
     ((block_t *)p)->mark = block_mark(p);
     pg->free = (block_t *)first;
     store_relaxed(&pg->capacity, cap + n);
+#if HAKO_FREE_LEAN
+    store_relaxed(&pg->carved, (uint32_t)((cap + n) * bs));   /* boxes/free_lean */
+#endif
 }
 
 /* A page with a block to hand out for class cls, made the queue head; NULL when out of memory. */

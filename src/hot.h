@@ -84,6 +84,13 @@ static inline uint32_t hot_block_index(const page_t *pg, const void *p) {
     return (uint32_t)q;
 }
 
+/* True when p is the start of a block carved from small page pg. */
+#if HAKO_FREE_LEAN
+#include "free_lean.h"        /* boxes/free_lean: a bound and one multiplication, no quotient */
+#else
+static inline bool hot_is_block(const page_t *pg, const void *p) { return hot_block_index(pg, p) != UINT32_MAX; }
+#endif
+
 /* The owner frees a block of its own page (already validated; not yet marked free). */
 static inline void hot_free_local(heap_t *h, page_t *pg, block_t *b) {
 #if HAKO_LIFO_FREE

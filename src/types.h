@@ -237,11 +237,19 @@ typedef struct options {
     char stats_file[256];       /* HAKO_STATS_FILE */
 } options_t;
 
+#if HAKO_FREE_LEAN
+/* boxes/free_lean: said hidden where they are declared, so that code outside their own file reads
+ * them at a known offset (one mov), not through the GOT (a lea the linker made of the GOT load, then the mov) */
+#pragma GCC visibility push(hidden)
+#endif
 extern options_t hako_options;
 extern uintptr_t hako_secret;           /* [init] random, odd */
 extern page_t hako_empty_page;          /* free == NULL: every lookup of a class with no page */
 extern heap_t hako_empty_heap;          /* the heap of a thread that has not allocated yet */
 extern _Atomic uint64_t hako_segmap[];  /* [atomic] bit per 4 MiB chunk: a segment starts here */
+#if HAKO_FREE_LEAN
+#pragma GCC visibility pop
+#endif
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -276,15 +284,29 @@ static inline segment_t *segment_of(const void *p) {
 
 /* True when a hako segment header starts at the 4 MiB chunk holding p. */
 static inline bool segmap_has(uintptr_t a) {
+#if HAKO_FREE_LEAN
+    uintptr_t i = a >> (SEG_SHIFT + 6);                 /* boxes/free_lean: the bound on the index itself */
+    if (unlikely(i >= ((uintptr_t)1 << (ADDR_BITS - SEG_SHIFT - 6)))) return false;
+    uint64_t w = load_relaxed(&hako_segmap[i]);
+#else
     if (unlikely(a >> ADDR_BITS)) return false;
     uint64_t w = load_relaxed(&hako_segmap[a >> (SEG_SHIFT + 6)]);
+#endif
     return (w >> ((a >> SEG_SHIFT) & 63)) & 1;
 }
 
 /* The descriptor of the span holding p (p inside a sliced segment, or the first chunk of a huge one). */
 static inline page_t *page_of(segment_t *seg, const void *p) {
+#if HAKO_FREE_LEAN
+    /* boxes/free_lean: the slot's address and the span's first descriptor by byte arithmetic */
+    uintptr_t slot = (uintptr_t)seg->pages + (((uintptr_t)p & SEG_MASK) >> SLICE_SHIFT) * sizeof(page_t);
+    uintptr_t first = slot - ((const page_t *)slot)->span_back;
+    if (first == 0) __builtin_unreachable();            /* a descriptor inside a segment, never NULL */
+    return (page_t *)first;
+#else
     page_t *pg = &seg->pages[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
     return pg - pg->slice_offset;
+#endif
 }
 
 static inline size_t class_size(unsigned c) {

@@ -106,7 +106,7 @@ static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
  * block in use (free_slow judges it). */
 static inline bool lend_free(heap_t *h, page_t *pg, void *p) {
     block_t *b = p;
-    if (unlikely(hot_block_index(pg, p) == UINT32_MAX || b->mark == block_mark(b))) return false;
+    if (unlikely(!hot_is_block(pg, p) || b->mark == block_mark(b))) return false;
 #if HAKO_FULL_RECLAIM
     if (full_reclaim_has_quiet(pg)) { hot_free_local_slow(h, pg, b); return true; }   /* boxes/full_reclaim: wake it */
 #endif

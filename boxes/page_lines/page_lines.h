@@ -14,6 +14,9 @@
 
 typedef struct page {
     /* line 0: read by every free; written at set-up, and rarely by the owner */
+#if HAKO_FREE_LEAN
+    _Alignas(256)               /* boxes/free_lean: 256 bytes a descriptor, an index is a shift */
+#endif
     _Atomic uintptr_t xheap;    /* [owner, central] owner heap | XHEAP_* flags; 0 if not a small page */
     uint8_t *start;             /* [owner/central at init] first block (small), the block (large) */
     uint64_t div_magic;         /* [init] (off * div_magic) >> 40 == off / block_size for off < 2^22 */
@@ -27,6 +30,11 @@ typedef struct page {
     uint8_t is_zero;            /* [central] a large span fresh from the OS or purged: all zero */
     uint8_t pad_;
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
+#if HAKO_FREE_LEAN
+    _Atomic uint32_t carved;    /* [owner] boxes/free_lean: capacity * block_size, the bytes carved from start */
+    uint64_t div_exact;         /* [init] boxes/free_lean: ceil(2^64 / block_size); off is a multiple iff off * div_exact < div_exact */
+    uint16_t span_back;         /* [central] boxes/free_lean: bytes back to the span's first descriptor (slice_offset * sizeof) */
+#endif
     /* line 1: the owner's, on every malloc and local free */
     _Alignas(64) block_t *free; /* [owner] blocks ready to hand out */
     block_t *local_free;        /* [owner] blocks the owner freed since the last refill */
