@@ -161,7 +161,9 @@ void stats_dump(int fd) {
 
 /* Programs may close stderr before the exit dump (coreutils do): the dump then goes to a copy of
  * stderr taken at start, but only to a descriptor that still is that same file, so it never lands
- * in a file the program has since opened as fd 2 or as the copy's number. */
+ * in a file the program has since opened as fd 2 or as the copy's number.  The copy is one open
+ * descriptor the program can see (python's test_subprocess counts them), so it is taken only when
+ * the dump goes to stderr: with HAKO_STATS_FILE the process holds none of hako's. */
 static int stderr_copy = -1;
 static struct stat stderr_id;
 
@@ -208,7 +210,7 @@ void stats_init(void) {
         hako_write_all(2, buf, n);
     }
     if (hako_options.stats) {
-        if (fstat(2, &stderr_id) == 0) stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        if (fstat(2, &stderr_id) == 0 && !hako_options.stats_file[0]) stderr_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
         atexit(dump_at_exit);
     }
 }

@@ -61,6 +61,14 @@ probe file2 HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/dumps" --
 check_eq "with HAKO_STATS_FILE nothing goes to stderr" "$(cat "$tmp/file1.err" "$tmp/file2.err")" ""
 check_eq "HAKO_STATS_FILE gets one dump appended per run" \
   "$(jq -s -c 'map(.pid)' "$tmp/dumps" 2>&1)" "[$(field file1 pid),$(field file2 pid)]"
+# A program that counts its descriptors (python's test_subprocess) sees none of hako's when the
+# dump goes to a file; to stderr hako holds one close-on-exec copy, so a closed stderr still gets it.
+probe fdplain -- fds
+probe fdfile HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/fddumps" -- fds
+probe fdstderr HAKO_STATS=1 -- fds
+check_eq "with HAKO_STATS_FILE the process has the descriptors it has without hako's options" "$(field fdfile fds)" "$(field fdplain fds)"
+check_eq "with the dump to stderr hako holds one descriptor more (its copy of stderr)" \
+  "$(wc -w <<<"$(field fdstderr fds)")" "$(($(wc -w <<<"$(field fdplain fds)") + 1))"
 probe badfile HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/no/such/dir/dumps" --
 check_eq "an unwritable HAKO_STATS_FILE does not change the exit status" "$(cat "$tmp/badfile.rc")" 0
 

@@ -1,17 +1,22 @@
 /* A small program for tests/alloc/env.t, which runs it under HAKO_STATS, HAKO_STATS_FILE,
  * HAKO_VERBOSE and friends and reads what hako writes.  It allocates a known amount and prints on
  * stdout "pid N", "info <hako_build_info()>" and "json <hako_stats_json()>".
- * Usage: probe [threads|malloc_stats|fork]
+ * Usage: probe [threads|malloc_stats|fork|fds]
  *   threads       3 threads each malloc 1000 blocks and free 1000 of main's (remote frees)
  *   malloc_stats  calls malloc_stats() before exiting
- *   fork          a forked child allocates and exits too (two processes, two dumps) */
+ *   fork          a forked child allocates and exits too (two processes, two dumps)
+ *   fds           also prints "fds N N ...", the descriptors open in the process (from /proc/self/fd,
+ *                 less the one reading it) */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <malloc.h>
 #include <sys/wait.h>
 #include "alloc.h"
 
 enum { BLOCKS = 1000, THREADS = 3 };
 static void *main_blocks[THREADS][BLOCKS];
+
+static int by_int(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
 
 static void *worker(void *arg) {
     void **theirs = arg;
@@ -60,5 +65,17 @@ int main(int argc, char **argv) {
     printf("json %s\n", json);
     fflush(stdout);
     if (!strcmp(mode, "malloc_stats")) malloc_stats();
+    if (!strcmp(mode, "fds")) {
+        DIR *d = opendir("/proc/self/fd");
+        if (!d) return 4;
+        int fds[256], n = 0;
+        for (struct dirent *e; (e = readdir(d)) && n < 256;)
+            if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d)) fds[n++] = atoi(e->d_name);
+        closedir(d);
+        qsort(fds, (size_t)n, sizeof fds[0], by_int);
+        printf("fds");
+        for (int i = 0; i < n; i++) printf(" %d", fds[i]);
+        printf("\n");
+    }
     return 0;
 }
