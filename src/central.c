@@ -36,7 +36,7 @@ static uint64_t last_purge_ns;       /* [central] */
 static unsigned empty_segments;      /* [central] sliced segments with every slice free */
 static uint8_t *next_hint;           /* [central] where the next segment would fit */
 static uint8_t *meta_cur, *meta_end; /* [central] metadata arena */
-static uint64_t span_bytes;          /* [central] handed out in spans now (peak: hako_central_stats) */
+static uint64_t span_bytes;          /* [central] handed out in spans now (central_info; peak: hako_central_stats) */
 
 /* [central] Spans grew or shrank by delta slices; keeps the high-water mark that, against the
  * peak of mapped bytes, measures fragmentation. */
@@ -282,7 +282,7 @@ void central_info(central_info_t *out) {
         out->free_bytes += (uint64_t)s->free_count * SLICE_SIZE;
     }
     out->dirty_bytes = dirty_bytes;
-    out->span_bytes = out->segments * (SEG_SIZE - SLICE_SIZE) - out->free_bytes;
+    out->span_bytes = span_bytes;
 #if HAKO_SPAN_BEST_FIT
     out->index_stale = fit_stale();
 #endif
