@@ -22,6 +22,9 @@
 #if HAKO_PAGE_CAP
 #include "page_cap.h"           /* boxes/page_cap: pages of the biggest classes span at most PAGE_CAP_SLICES */
 #endif
+#if HAKO_EXTEND_PAGE
+#include "extend_page.h"        /* boxes/extend_page: a carve takes the blocks that start on one OS page */
+#endif
 
 __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
 
@@ -117,8 +120,12 @@ static page_t *page_new(heap_t *h, unsigned cls) {
 static void page_extend(page_t *pg) {
     uint32_t cap = load_relaxed(&pg->capacity);
     size_t bs = pg->block_size;
+#if HAKO_EXTEND_PAGE
+    uint32_t n = extend_page_blocks(pg->start + (size_t)cap * bs, bs);   /* boxes/extend_page */
+#else
     uint32_t n = (uint32_t)(EXTEND_BYTES / bs);
     if (n == 0) n = 1;
+#endif
     if (n > pg->reserved - cap) n = pg->reserved - cap;
     uint8_t *first = pg->start + (size_t)cap * bs;
     uint8_t *p = first;

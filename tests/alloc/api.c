@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include "alloc.h"
@@ -754,6 +755,46 @@ static void stats_api(void) {
 
 static void case_stats(void) { T_HAKO_ONLY(stats_api, "hako_stats_json and hako_build_info"); }
 
+/* ---- carve: how much of a new page its first allocation makes resident ----------------------- */
+/* The first block of 2900 bytes in a fresh process (class 3072, which nothing before it uses) is
+ * the first block of a new page.  Carving writes each new block's link, so every OS page the
+ * carve reaches becomes resident: 16 KiB of blocks without boxes/extend_page, only the blocks that
+ * start on the first OS page with it.  mincore() tells which of the page's next three OS pages
+ * are resident; the test itself writes only into the first block. */
+static unsigned resident_after(const unsigned char *p, unsigned pages) {
+    unsigned char vec[8];
+    uintptr_t first = ((uintptr_t)p & ~(uintptr_t)4095) + 4096;
+    if (mincore((void *)first, (size_t)pages * 4096, vec) != 0) return UINT32_MAX;
+    unsigned n = 0;
+    for (unsigned i = 0; i < pages; i++) n += vec[i] & 1;
+    return n;
+}
+
+static void carve_one_page(void) {
+    if (!strstr(hako_build_info(), "HAKO_EXTEND_PAGE")) {
+        T_SKIP("built without boxes/extend_page: a carve writes 16 KiB of blocks",
+               "a new page's first allocation makes one OS page resident");
+        return;
+    }
+    unsigned char *p = malloc(2900), *q = malloc(2900), *r = malloc(2900);
+    if (!T_CHECK(p && q && r, "three blocks of 2900 bytes")) return;
+    memset(p, 0x5a, 2900);
+    if (((uintptr_t)p & 65535) != 0) {
+        T_SKIP("the first 2900-byte block is not at the start of a span: its page was not new",
+               "a new page's first allocation makes one OS page resident");
+    } else {
+        unsigned res = resident_after(p, 3);
+        T_CHECK(q == p + 3072 && res <= 1,
+                "a new page's carve writes only the blocks that start on its first OS page "
+                "(the next block at +3072; %u of the next 3 OS pages resident, the third block's at most)", res);
+    }
+    free(r);
+    free(q);
+    free(p);
+}
+
+static void case_carve(void) { T_HAKO_ONLY(carve_one_page, "a new page's first allocation makes one OS page resident"); }
+
 /* ---- many-spans: many large blocks, within and past central's span index --------------------- */
 /* N blocks of 1 MiB, untouched but for their first and last byte, take N/3 segments of 4 MiB in
  * hako (three 16-slice spans each).  Freeing the first third whole empties its segments, which are
@@ -817,6 +858,7 @@ int main(int argc, char **argv) {
         {"calloc", case_calloc},
         {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
         {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
+        {"carve", case_carve},
         {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);
