@@ -6,8 +6,9 @@
  * page, mirrored in heap->cur[] and, for sizes up to DIRECT_MAX, in heap->direct[] so that the
  * fast path is one table load and one list pop.  A page found without free blocks leaves the queue
  * and is flagged XHEAP_FULL in its owner word: the owner's next free of one of its blocks fails
- * the fast path's owner test and puts it back.  Free lists grow lazily (EXTEND_BYTES at a time) so
- * a new page costs page faults only for the blocks used. */
+ * the fast path's owner test and puts it back.  Free lists grow lazily (EXTEND_BYTES at a time;
+ * with boxes/extend_page, the blocks that start on one OS page) so a new page costs page faults
+ * only for the blocks used. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include "hot.h"

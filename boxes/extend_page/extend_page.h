@@ -8,9 +8,10 @@
  * threads, each using a few blocks of many classes (memcached's connection and buffer sizes),
  * holds hundreds of KiB it never uses.  Here a carve takes the blocks whose first byte lies on the
  * OS page of the first uncarved block (at least one), so the writes touch that page only: a block
- * that runs over into the next page writes nothing there until it is used.  A page of small
- * blocks takes its free-list growth in four times as many slow paths (one per 4 KiB: 256
- * allocations of 16 bytes, 85 of 48), each a few instructions against the allocations it serves. */
+ * that runs over into the next page writes nothing there until it is used.  The cost: a page's
+ * free list grows in four times as many slow paths (one per 4 KiB of blocks: 256 allocations of
+ * 16 bytes, 4 of 1 KiB), and each slow path also hands over and takes back remote frees
+ * (cache_slow_path): on mt_remote T=8 R=90, 70.7K slow paths in 6M allocations against 32.3K. */
 #ifndef HAKO_EXTEND_PAGE_H
 #define HAKO_EXTEND_PAGE_H
 #include "types.h"
