@@ -171,7 +171,11 @@ void core_free(void *p) {
         if (likely(load_relaxed(&pg->xheap) == (uintptr_t)h)) {
             block_t *b = p;
             if (likely(hot_is_block(pg, p) && b->mark != block_mark(b))) {
+#if HAKO_CLASS_LIFO
+                hot_free_own(h, pg, b);             /* boxes/class_lifo: on its class's list */
+#else
                 hot_free_local(h, pg, b);
+#endif
                 return;
             }
         }

@@ -197,6 +197,9 @@ static heap_t *heap_take(void) {
 
 /* The heap goes back to the pool: it returns what it can, keeps its non-empty pages. */
 static void heap_abandon(heap_t *h) {
+#if HAKO_CLASS_LIFO
+    hot_lifo_return(h);                     /* boxes/class_lifo: listed blocks back to their pages */
+#endif
 #if HAKO_LEND_TO_CURRENT
     hot_lend_return(h);                     /* boxes/lend_to_current: lent blocks back to their pages */
 #endif
@@ -254,6 +257,9 @@ static void thread_exit(void *arg) {
 bool cache_trim(void) {
     heap_t *h = hako_tl_heap;
     if (h != &hako_empty_heap) {
+#if HAKO_CLASS_LIFO
+        hot_lifo_return(h);                 /* boxes/class_lifo: listed blocks back to their pages */
+#endif
 #if HAKO_LEND_TO_CURRENT
         hot_lend_return(h);                 /* boxes/lend_to_current: lent blocks back to their pages */
 #endif

@@ -26,6 +26,9 @@
 #if HAKO_EXTEND_PAGE
 #include "extend_page.h"        /* boxes/extend_page: a carve takes the blocks that start on one OS page */
 #endif
+#if HAKO_CLASS_LIFO
+#include "class_lifo.h"         /* boxes/class_lifo: the thread's own frees of a class, newest first */
+#endif
 
 __thread heap_t *hako_tl_heap __attribute__((tls_model("initial-exec"))) = &hako_empty_heap;
 
@@ -40,6 +43,9 @@ heap_t hako_empty_heap = {
 
 /* Points cur[] and the direct slots of class cls at its queue head. */
 static void queue_head_changed(heap_t *h, unsigned cls) {
+#if HAKO_CLASS_LIFO
+    if (lifo_class(cls)) return;    /* boxes/class_lifo: cur[] and the direct slots stay on its list */
+#endif
     page_t *pg = h->queue[cls].first ? h->queue[cls].first : &hako_empty_page;
     h->cur[cls] = pg;
     size_t lo = cls == 0 ? 0 : class_size(cls - 1) / ALIGN_MIN + 1;
@@ -81,6 +87,22 @@ void hot_heap_init(heap_t *h) {
         h->cur[c] = &hako_empty_page;
     }
     for (unsigned s = 0; s < DIRECT_SLOTS; s++) h->direct[s] = &hako_empty_page;
+#if HAKO_CLASS_LIFO
+    /* boxes/class_lifo: the classes of bigger blocks allocate from their list, which starts empty */
+    for (unsigned c = 0; c < NCLASS; c++) {
+        page_t *l = &h->lifo[c];
+        l->free = l->local_free = NULL;
+        l->block_size = (uint32_t)class_size(c);
+        l->cls = (uint8_t)c;
+        l->reserved = l->used = lifo_limit(class_size(c));
+        if (!lifo_class(c)) continue;
+        h->cur[c] = l;
+        size_t lo = c == 0 ? 0 : class_size(c - 1) / ALIGN_MIN + 1;
+        size_t hi = class_size(c) / ALIGN_MIN;
+        if (hi >= DIRECT_SLOTS) hi = DIRECT_SLOTS - 1;
+        for (size_t s = lo; s <= hi; s++) h->direct[s] = l;
+    }
+#endif
 }
 
 /* ---- pages ------------------------------------------------------------------------------------- */
@@ -112,6 +134,9 @@ static page_t *page_new(heap_t *h, unsigned cls) {
     pg->free = pg->local_free = NULL;
     pg->cls = (uint8_t)cls;
     store_relaxed(&pg->xheap, (uintptr_t)h);
+#if HAKO_CLASS_LIFO
+    pg->target = lifo_class(cls) ? &h->lifo[cls] : pg;   /* boxes/class_lifo */
+#endif
     STAT_INC(h->stats.central_refill);
     queue_push_front(h, pg);
     return pg;
@@ -183,6 +208,103 @@ static page_t *page_find(heap_t *h, unsigned cls) {
     return pg;
 }
 
+#if HAKO_CLASS_LIFO
+/* boxes/class_lifo: list l takes up to want (> 0) blocks of pg's free list (not empty); how many.
+ * They stay marked free, and count as in use in pg.  A page's whole list goes onto an empty l
+ * without being read when it fits: with no local_free its length is capacity - used. */
+static uint32_t lifo_take(page_t *l, page_t *pg, uint32_t want) {
+    block_t *first = pg->free, *b = first, *last;
+    uint32_t n = 0;
+    if (!l->free && !pg->local_free) {
+        n = load_relaxed(&pg->capacity) - pg->used;
+        if (n <= want) {
+            pg->free = NULL;
+            l->free = first;
+            pg->used += n;
+            l->used -= n;
+            return n;
+        }
+        n = 0;
+    }
+    do {
+        last = b;
+        b = link_get(pg, b);
+        n++;
+    } while (b && n < want);
+    pg->free = b;
+    link_set(last, l->free);
+    l->free = first;
+    pg->used += n;
+    l->used -= n;
+    return n;
+}
+
+/* boxes/class_lifo: the page a refill starts from: the first of the queue's first pages with free
+ * blocks (the frees that go home land on any page, not the head), and only when none has any, the
+ * head as page_find makes it (which carves new blocks, or takes a new page). */
+static page_t *lifo_source(heap_t *h, unsigned cls) {
+    cache_slow_path(h);
+    unsigned looked = 0;
+    for (page_t *q = h->queue[cls].first; q && looked <= LIFO_GATHER_PAGES; q = q->next, looked++)
+        if (q->free) return q;
+    return page_find(h, cls);
+}
+
+/* boxes/class_lifo: the empty list l fills, up to half its bound, from pg (the class's queue head,
+ * with free blocks) and then from the free lists of the next fully carved pages of the queue. */
+static void lifo_refill(page_t *l, page_t *pg) {
+    uint32_t want = lifo_refill_count(l);
+    want -= lifo_take(l, pg, want);
+    unsigned looked = 0;
+    for (page_t *q = pg->next; q && want && looked < LIFO_GATHER_PAGES; q = q->next, looked++)
+        if (q->free && load_relaxed(&q->capacity) == q->reserved) want -= lifo_take(l, q, want);
+}
+
+/* Sends the blocks from b on (a chain of class list entries) back to their own pages; how many. */
+static uint64_t lifo_send_home(heap_t *h, block_t *b) {
+    uint64_t n = 0;
+    while (b) {
+        block_t *next = b->next;
+        page_t *pg = page_of(segment_of(b), b);
+        hot_free_local_slow(h, pg, b);      /* re-queues a page that had left its queue (full) */
+        n++;
+        b = next;
+    }
+    STAT_ADD(h->stats.free, -n);            /* counted when they were listed */
+    STAT_ADD(h->stats.lifo_flushed, n);
+    return n;
+}
+
+/* boxes/class_lifo: a free found list l full: its newest half stays, the rest goes home. */
+static void lifo_flush(heap_t *h, page_t *l) {
+    uint32_t keep = l->reserved / 2;
+    block_t **link = &l->free;
+    for (uint32_t i = 0; i < keep && *link; i++) link = &(*link)->next;
+    block_t *rest = *link;
+    *link = NULL;
+    l->used = l->reserved - keep;
+    lifo_send_home(h, rest);
+}
+
+/* boxes/class_lifo: hot_free_own left target t with used 0: a class's list is full, or a page is empty. */
+void hot_free_own_slow(heap_t *h, page_t *t) {
+    if (t >= h->lifo && t < h->lifo + NCLASS) lifo_flush(h, t);
+    else hot_page_empty(h, t);
+}
+
+/* boxes/class_lifo: every class's list goes home (the thread leaves, or trims). */
+void hot_lifo_return(heap_t *h) {
+    for (unsigned c = 0; c < NCLASS; c++) {
+        page_t *l = &h->lifo[c];
+        if (!l->free) continue;
+        block_t *b = l->free;
+        l->free = NULL;
+        l->used = l->reserved;
+        lifo_send_home(h, b);
+    }
+}
+#endif
+
 static void *alloc_from(heap_t *h, unsigned cls) {
     STAT_INC(h->stats.alloc_slow);
 #if HAKO_FULL_RECLAIM
@@ -190,6 +312,16 @@ static void *alloc_from(heap_t *h, unsigned cls) {
 #endif
 #if HAKO_FOREIGN_REUSE
     if (h->cur[cls] == &h->foreign[cls]) queue_head_changed(h, cls);   /* its kept blocks ran out */
+#endif
+#if HAKO_CLASS_LIFO
+    page_t *l = &h->lifo[cls];              /* boxes/class_lifo: its list is empty, fill it from a page */
+    if (lifo_class(cls)) {
+        if (l->free) return hot_pop(h, l, l->free);
+        page_t *pg = lifo_source(h, cls);
+        if (unlikely(!pg)) { errno = ENOMEM; return NULL; }
+        lifo_refill(l, pg);
+        return hot_pop(h, l, l->free);
+    }
 #endif
     page_t *pg = page_find(h, cls);
     if (unlikely(!pg)) { errno = ENOMEM; return NULL; }
@@ -417,7 +549,7 @@ static bool class_has_spare(heap_t *h, page_t *pg) {
 /* Every block of pg is back with its owner.  The current page of a class is kept (an alloc/free
  * pair at a page boundary must not bounce a page through central); others go back to central. */
 void hot_page_empty(heap_t *h, page_t *pg) {
-#if HAKO_FOREIGN_REUSE
+#if HAKO_FOREIGN_REUSE || HAKO_CLASS_LIFO
     if (h->queue[pg->cls].first == pg) return;  /* the current page, though cur[] may be the kept blocks */
 #else
     if (h->cur[pg->cls] == pg) return;
@@ -434,7 +566,7 @@ void hot_heap_collect(heap_t *h, bool all) {
     for (unsigned c = 0; c < NCLASS; c++) {
         for (page_t *pg = h->queue[c].first, *next; pg; pg = next) {
             next = pg->next;
-#if HAKO_FOREIGN_REUSE
+#if HAKO_FOREIGN_REUSE || HAKO_CLASS_LIFO
             if (pg->used == 0 && (all || h->queue[c].first != pg)) page_release(h, pg);
 #else
             if (pg->used == 0 && (all || h->cur[c] != pg)) page_release(h, pg);

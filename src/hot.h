@@ -30,6 +30,10 @@ void  hot_free_chain(heap_t *h, page_t *pg, block_t *head, uint32_t n); /* boxes
 #if HAKO_LEND_TO_CURRENT
 void  hot_lend_return(heap_t *h);                         /* boxes/lend_to_current: lent blocks back home */
 #endif
+#if HAKO_CLASS_LIFO
+void  hot_free_own_slow(heap_t *h, page_t *t);            /* boxes/class_lifo: empty page, or full list */
+void  hot_lifo_return(heap_t *h);                         /* boxes/class_lifo: every listed block goes home */
+#endif
 #if HAKO_FOREIGN_REUSE
 void  hot_foreign_head(heap_t *h, unsigned cls);          /* boxes/foreign_reuse: kept blocks first */
 void  hot_foreign_return(heap_t *h);                      /* boxes/foreign_reuse: kept blocks to owners */
@@ -106,4 +110,20 @@ static inline void hot_free_local(heap_t *h, page_t *pg, block_t *b) {
     STAT_INC(h->stats.free);
     if (unlikely(--pg->used == 0)) hot_page_empty(h, pg);
 }
+
+#if HAKO_CLASS_LIFO
+#include "class_lifo.h"         /* boxes/class_lifo */
+/* boxes/class_lifo: the owner frees a block of its own queued page (validated, not yet marked
+ * free) onto the page's target: the page itself, or its class's list, whose used counts the room
+ * left (there the block stays counted in use by pg).  Either way used reaching 0 is the slow case:
+ * an empty page, or a full list. */
+static inline void hot_free_own(heap_t *h, page_t *pg, block_t *b) {
+    page_t *t = pg->target;
+    link_set(b, t->free);
+    b->mark = block_mark(b);
+    t->free = b;
+    STAT_INC(h->stats.free);
+    if (unlikely(--t->used == 0)) hot_free_own_slow(h, t);
+}
+#endif
 #endif

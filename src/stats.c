@@ -70,6 +70,9 @@ static void add_heap(heap_t *h, void *arg) {
     sum->lent += h->stats.lent;
     sum->lent_returned += h->stats.lent_returned;
 #endif
+#if HAKO_CLASS_LIFO
+    sum->lifo_flushed += h->stats.lifo_flushed;
+#endif
 #if HAKO_LARGE_CACHE
     sum->large_cached += h->stats.large_cached;
 #endif
@@ -106,6 +109,9 @@ size_t stats_json(char *buf, size_t cap) {
 #if HAKO_LEND_TO_CURRENT
     put_kv(&o, "lent", s.lent, true);
     put_kv(&o, "lent_returned", s.lent_returned, true);
+#endif
+#if HAKO_CLASS_LIFO
+    put_kv(&o, "lifo_flushed", s.lifo_flushed, true);
 #endif
 #if HAKO_FOREIGN_REUSE
     put_kv(&o, "foreign_kept", s.foreign_kept, true);

@@ -111,6 +111,9 @@ typedef struct page {
     uint8_t pad_;
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
     struct page *next, *prev;   /* [owner] the heap's class queue */
+#if HAKO_CLASS_LIFO
+    struct page *target;        /* [owner] boxes/class_lifo: where the owner's frees go: this page, or its class's list */
+#endif
 #if HAKO_PAGE_LOCAL_REMOTE
 #if HAKO_REMOTE_SPLICE || HAKO_FULL_RECLAIM
     _Atomic uintptr_t xfree;    /* [atomic] (count << 48) | first of the blocks freed by other threads (| quiet, boxes/full_reclaim) */
@@ -169,6 +172,9 @@ typedef struct heap_stats {
     uint64_t lent;              /* boxes/lend_to_current: own frees put on the class's current page */
     uint64_t lent_returned;     /* boxes/lend_to_current: lent blocks put back in their own page after all */
 #endif
+#if HAKO_CLASS_LIFO
+    uint64_t lifo_flushed;      /* boxes/class_lifo: blocks sent from a class's list back to their pages */
+#endif
 #if HAKO_LARGE_CACHE
     uint64_t large_cached;      /* boxes/large_cache: large blocks handed out from the heap's own cache */
 #endif
@@ -213,6 +219,11 @@ typedef struct heap {
      * hand out itself; a stand-in page whose free list the fast path pops like any page's */
     page_t foreign[NCLASS];         /* [owner] free: the kept blocks; used: how many were popped */
     uint32_t foreign_in[NCLASS];    /* [owner] how many were kept (in - used = held now) */
+#endif
+#if HAKO_CLASS_LIFO
+    /* boxes/class_lifo: per class, the owner's own frees, newest first; a stand-in page that cur[]
+     * and the direct slots point at (free: the list; reserved: its bound; used: room left) */
+    page_t lifo[NCLASS];            /* [owner] */
 #endif
 #if HAKO_FULL_RECLAIM
     _Atomic uint32_t slow_epoch;    /* [owner] slow paths taken (boxes/full_reclaim: is the owner still allocating) */

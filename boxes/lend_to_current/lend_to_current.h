@@ -110,6 +110,9 @@ static inline bool lend_free(heap_t *h, page_t *pg, void *p) {
 #if HAKO_FULL_RECLAIM
     if (full_reclaim_has_quiet(pg)) { hot_free_local_slow(h, pg, b); return true; }   /* boxes/full_reclaim: wake it */
 #endif
+#if HAKO_CLASS_LIFO
+    if (pg->target != pg) { hot_free_own(h, pg, b); return true; }     /* boxes/class_lifo: on its class's list */
+#endif
     if (!lend_to_current(h, pg, b)) hot_free_local_slow(h, pg, b);     /* back in its queue */
     return true;
 }

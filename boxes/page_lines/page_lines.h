@@ -40,6 +40,9 @@ typedef struct page {
     block_t *local_free;        /* [owner] blocks the owner freed since the last refill */
     uint32_t used;              /* [owner] blocks out of the page: handed out, or in a remote list */
     struct page *next, *prev;   /* [owner] the heap's class queue */
+#if HAKO_CLASS_LIFO
+    struct page *target;        /* [owner] boxes/class_lifo: where the owner's frees go: this page, or its class's list */
+#endif
     /* line 2: written by other threads */
 #if HAKO_PAGE_LOCAL_REMOTE
 #if HAKO_REMOTE_SPLICE || HAKO_FULL_RECLAIM

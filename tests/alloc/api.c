@@ -796,6 +796,61 @@ static void carve_one_page(void) {
 
 static void case_carve(void) { T_HAKO_ONLY(carve_one_page, "a new page's first allocation makes one OS page resident"); }
 
+/* ---- lifo: a class's next allocation is its last freed block, whichever page holds it ---------- */
+/* 200 blocks of 1000 bytes (class 1024, 64 to a page) fill three pages and start a fourth, the
+ * class's current page.  Eight blocks of the first page are freed (the most boxes/lend_to_current
+ * lends to the current page: 8 KiB), then block 70, on the second page.  With boxes/class_lifo
+ * the next allocation of the class is block 70, the last freed (its lines are the ones still
+ * cached); without it, block 70 waits on its own page, which is not the current one.  Then every
+ * block is freed in a scrambled order, made again, checked distinct and intact, and freed;
+ * malloc_trim sends the listed blocks home, after which the class still hands out blocks. */
+#define LIFO_N 200
+static void lifo_reuse(void) {
+    if (!strstr(hako_build_info(), "HAKO_CLASS_LIFO")) {
+        T_SKIP("built without boxes/class_lifo: a class allocates from its current page only",
+               "a class's next allocation is its last freed block");
+        return;
+    }
+    static unsigned char *b[LIFO_N];
+    static uintptr_t sorted[LIFO_N];
+    size_t made = 0;
+    for (size_t i = 0; i < LIFO_N; i++) made += (b[i] = malloc(1000)) != NULL;
+    if (!T_CHECK(made == LIFO_N, "%d blocks of 1000 bytes", LIFO_N)) return;
+    for (size_t i = 10; i < 18; i++) { free(b[i]); b[i] = NULL; }
+    uintptr_t old = (uintptr_t)b[70];              /* an address, compared, never used */
+    free(b[70]);
+    b[70] = malloc(1000);
+    T_CHECK((uintptr_t)b[70] == old, "the next block of the class is the one just freed, on a page that is not the current one "
+            "(%p, freed %#lx)", (void *)b[70], (unsigned long)old);
+    for (size_t i = 10; i < 18; i++) b[i] = malloc(1000);
+    for (size_t k = 0; k < LIFO_N; k++) {          /* 7 is prime to 200: every block once */
+        size_t i = (k * 7) % LIFO_N;
+        free(b[i]);
+        b[i] = NULL;
+    }
+    size_t intact = 0, apart = 1;
+    for (size_t i = 0; i < LIFO_N; i++)
+        if ((b[i] = malloc(1000))) memset(b[i], t_byte(i, 0), 1000);
+    for (size_t i = 0; i < LIFO_N; i++) {
+        intact += b[i] && b[i][0] == t_byte(i, 0) && b[i][999] == t_byte(i, 0);
+        sorted[i] = (uintptr_t)b[i];
+    }
+    qsort(sorted, LIFO_N, sizeof sorted[0], by_address);
+    for (size_t i = 1; i < LIFO_N; i++) apart &= sorted[i] - sorted[i - 1] >= 1000;
+    T_CHECK(intact == LIFO_N && apart, "after freeing all in a scrambled order, %d blocks made again are distinct and keep their bytes (%zu intact)",
+            LIFO_N, intact);
+    for (size_t i = 0; i < LIFO_N; i++) free(b[i]);
+    malloc_trim(0);
+    unsigned char *p = malloc(1000), *q = malloc(1000);
+    if (p) memset(p, 0x11, 1000);
+    if (q) memset(q, 0x22, 1000);
+    T_CHECK(p && q && p != q && p[999] == 0x11 && q[0] == 0x22, "after malloc_trim sends the listed blocks home, the class hands out blocks again");
+    free(q);
+    free(p);
+}
+
+static void case_lifo(void) { T_HAKO_ONLY(lifo_reuse, "a class's next allocation is its last freed block"); }
+
 /* ---- many-spans: many large blocks, within and past central's span index --------------------- */
 /* N blocks of 1 MiB, untouched but for their first and last byte, take N/3 segments of 4 MiB in
  * hako (three 16-slice spans each).  Freeing the first third whole empties its segments, which are
@@ -860,6 +915,7 @@ int main(int argc, char **argv) {
         {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
         {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
         {"carve", case_carve},
+        {"lifo", case_lifo},
         {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);

@@ -45,8 +45,8 @@ int main(int argc, char **argv) {
     static const char *const known[] = {
         "valid", "stack", "global", "wild", "unmapped", "foreign", "interior-small",
         "interior-odd", "interior-large", "interior-huge", "double-small", "double-large",
-        "double-huge", "double-later", "double-remote", "double-orphan", "double-lent", "realloc-stack",
-        "realloc-interior", "realloc-freed", NULL};
+        "double-huge", "double-later", "double-remote", "double-orphan", "double-lent", "double-listed",
+        "realloc-stack", "realloc-interior", "realloc-freed", NULL};
     const char *c = argv[1];
     const char *const *k = known;
     while (*k && strcmp(*k, c) != 0) k++;
@@ -110,6 +110,11 @@ int main(int argc, char **argv) {
         void *b[200];
         for (int i = 0; i < 200; i++) b[i] = hako_malloc(1024);
         void *p = announce(b[0]), *again = hide(p);
+        hako_free(p);
+        hako_free(again);
+    }
+    if (!strcmp(c, "double-listed")) {  /* a block of 1000 bytes: on its class's list (boxes/class_lifo) */
+        void *p = announce(hako_malloc(1000)), *again = hide(p);
         hako_free(p);
         hako_free(again);
     }
