@@ -113,10 +113,10 @@ static inline void hot_free_local(heap_t *h, page_t *pg, block_t *b) {
 
 #if HAKO_CLASS_LIFO
 #include "class_lifo.h"         /* boxes/class_lifo */
-/* boxes/class_lifo: the owner frees a block of its own queued page (validated, not yet marked
- * free) onto the page's target: the page itself, or its class's list, whose used counts the room
- * left (there the block stays counted in use by pg).  Either way used reaching 0 is the slow case:
- * an empty page, or a full list. */
+/* boxes/class_lifo: the owner frees a block of its own page (validated, not yet marked free; a
+ * queued page from free(), or a full one of a list class from lend_free) onto the page's target:
+ * the page itself, or its class's list, whose used counts the room left (there the block stays
+ * counted in use by pg).  Either way used reaching 0 is the slow case: an empty page, or a full list. */
 static inline void hot_free_own(heap_t *h, page_t *pg, block_t *b) {
     page_t *t = pg->target;
     link_set(b, t->free);

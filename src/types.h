@@ -221,8 +221,9 @@ typedef struct heap {
     uint32_t foreign_in[NCLASS];    /* [owner] how many were kept (in - used = held now) */
 #endif
 #if HAKO_CLASS_LIFO
-    /* boxes/class_lifo: per class, the owner's own frees, newest first; a stand-in page that cur[]
-     * and the direct slots point at (free: the list; reserved: its bound; used: room left) */
+    /* boxes/class_lifo: per class of LIFO_MIN_BYTES and more, the owner's own frees, newest first;
+     * a stand-in page that cur[] and the direct slots point at (free: the list; reserved: its
+     * bound; used: room left); the entries of smaller classes stay unused */
     page_t lifo[NCLASS];            /* [owner] */
 #endif
 #if HAKO_FULL_RECLAIM

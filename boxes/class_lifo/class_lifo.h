@@ -22,9 +22,14 @@
  * list; reserved, how many blocks it may hold (LIFO_MAX_BLOCKS and LIFO_MAX_BYTES); used, the
  * room left (a pop adds one, a push takes one), so that used reaching 0 is the slow case for both
  * kinds of target (a page: all its blocks are back; a list: it is full).  A full list sends its
- * older half home (to the pages' own lists); an allocation that finds it empty takes a page's
- * whole free list when it fits (its length is capacity - used, nothing to read), else the first
- * half of the list's bound.  heap_abandon and malloc_trim send every listed block home. */
+ * older half home (to the pages' own lists); an allocation that finds it empty fills it up to
+ * half its bound from the first page with free blocks among the queue's first LIFO_GATHER_PAGES + 1
+ * (else the head page_find makes), then from the next fully carved pages: a page's whole free list
+ * without reading it when it fits (its length is capacity - used), else block by block.
+ * heap_abandon and malloc_trim send every listed block home.
+ *
+ * NO-GO (ledger #70): larson/fixed1k 5% faster, but xmalloc, thread_churn and mt_remote slower
+ * and peak RSS 6..8% larger on larson/t8, t2 and mt_remote/t8r90; the manifest says why. */
 #ifndef HAKO_CLASS_LIFO_H
 #define HAKO_CLASS_LIFO_H
 #include "types.h"
