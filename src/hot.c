@@ -250,8 +250,8 @@ static page_t *lifo_source(heap_t *h, unsigned cls) {
     return page_find(h, cls);
 }
 
-/* boxes/class_lifo: the empty list l fills, up to half its bound, from pg (the class's queue head,
- * with free blocks) and then from the free lists of the next fully carved pages of the queue. */
+/* boxes/class_lifo: the empty list l fills, up to half its bound, from pg (lifo_source's page, with
+ * free blocks) and then from the free lists of the fully carved pages that follow it in the queue. */
 static void lifo_refill(page_t *l, page_t *pg) {
     uint32_t want = lifo_refill_count(l);
     want -= lifo_take(l, pg, want);

@@ -49,7 +49,7 @@ static inline uint32_t lifo_limit(size_t bs) {
     return n ? (uint32_t)n : 1;
 }
 
-/* How many blocks a refill reads from a page whose free list is longer than the bound. */
+/* How many blocks a refill puts on an empty list (s, its stand-in page): half its bound, at least one. */
 static inline uint32_t lifo_refill_count(const page_t *s) {
     return s->reserved > 1 ? s->reserved / 2 : 1;
 }

@@ -43,7 +43,7 @@ expect_abort double-huge free "a double free of a huge block aborts with a messa
 expect_abort double-remote free "free by the owner of a block another thread freed aborts with a message"
 expect_abort double-orphan free "a double free of a block whose owner thread exited aborts with a message"
 expect_abort double-lent free "a double free of a block lent to its class's current page aborts with a message"
-expect_abort double-listed free "a double free of a block on its class's list of frees (1000 bytes) aborts with a message"
+expect_abort double-listed free "a double free of a 1000-byte block (on its class's list with boxes/class_lifo) aborts with a message"
 expect_abort realloc-stack realloc "realloc of a stack pointer aborts with a message"
 expect_abort realloc-interior realloc "realloc of a pointer inside a block aborts with a message"
 expect_abort realloc-freed realloc "realloc of a freed block aborts with a message"
