@@ -33,6 +33,9 @@
 #if HAKO_FOREIGN_REUSE
 #include "foreign_reuse.h"      /* boxes/foreign_reuse: remote frees kept and handed out again here */
 #endif
+#if HAKO_SEGMENT_ARENA
+#include "segment_arena.h"      /* boxes/segment_arena: segments from one range, told by a compare */
+#endif
 
 #define API __attribute__((visibility("default")))
 
@@ -138,7 +141,9 @@ void *core_malloc(size_t size) {
     return alloc_slow(size);
 }
 
-/* The descriptor free() starts from: by segment arithmetic, or (boxes/segmath) the page map. */
+#if !HAKO_SEGMENT_ARENA
+/* The descriptor free() starts from: by segment arithmetic, or (boxes/segmath) the page map.
+ * (boxes/segment_arena: core_free's own test, with the heap's copy of the range.) */
 static inline page_t *free_page_of(uintptr_t a) {
 #if HAKO_SEGMATH
     return pagemap_get(a);
@@ -146,6 +151,7 @@ static inline page_t *free_page_of(uintptr_t a) {
     return likely(segmap_has(a)) ? page_of(segment_of((void *)a), (void *)a) : NULL;
 #endif
 }
+#endif
 
 #if HAKO_REMOTE_LEAN
 /* boxes/remote_lean: a block of another heap's small page goes to its owner with the fast path's
@@ -165,9 +171,16 @@ static inline bool remote_lean_free(heap_t *h, page_t *pg, block_t *b) {
 
 void core_free(void *p) {
     uintptr_t a = (uintptr_t)p;
+#if HAKO_SEGMENT_ARENA
+    /* boxes/segment_arena: below the arena's top (as h last read it) every address is readable */
+    heap_t *h = hako_tl_heap;
+    page_t *pg = likely(a - h->arena_base < h->arena_top) ? page_of(segment_of(p), p) : seg_arena_outside(h, a);
+    if (likely(pg != NULL)) {
+#else
     page_t *pg = free_page_of(a);
     if (likely(pg != NULL)) {
         heap_t *h = hako_tl_heap;
+#endif
         if (likely(load_relaxed(&pg->xheap) == (uintptr_t)h)) {
             block_t *b = p;
             if (likely(hot_is_block(pg, p) && b->mark != block_mark(b))) {

@@ -48,6 +48,9 @@ static void span_bytes_add(int64_t delta) {
 #if HAKO_SPAN_BEST_FIT
 #include "span_best_fit.h"      /* boxes/span_best_fit: the shortest run that holds a span */
 #endif
+#if HAKO_SEGMENT_ARENA
+#include "segment_arena_central.h"  /* boxes/segment_arena: segments from one reserved range */
+#endif
 
 void central_lock(void) { pthread_mutex_lock(&central_mutex); }
 void central_unlock(void) { pthread_mutex_unlock(&central_mutex); }
@@ -87,9 +90,16 @@ static void list_push_back(segment_t *s) {
 }
 
 static segment_t *segment_new(void) {
+#if HAKO_SEGMENT_ARENA
+    segment_t *s = arena_segment();             /* boxes/segment_arena: lowest free slot of the range */
+    if (s) atomic_fetch_add_explicit(&hako_central_stats.arena_segments, 1, RELAXED);
+    else if ((s = os_map_aligned(SEG_SIZE, SEG_SIZE, next_hint)) != NULL) next_hint = (uint8_t *)s + SEG_SIZE;
+    if (!s) return NULL;
+#else
     segment_t *s = os_map_aligned(SEG_SIZE, SEG_SIZE, next_hint);
     if (!s) return NULL;
     next_hint = (uint8_t *)s + SEG_SIZE;
+#endif
 #if HAKO_HUGE_PAGES
     os_hugepage_hint(s, SEG_SIZE);            /* boxes/huge_pages */
 #endif
@@ -118,6 +128,9 @@ static void segment_release(segment_t *s) {
     dirty_bytes -= (uint64_t)__builtin_popcountll(s->dirty_mask) * SLICE_SIZE;
     central_segmap_set(s, false);
     atomic_fetch_add_explicit(&hako_central_stats.segments_unmapped, 1, RELAXED);
+#if HAKO_SEGMENT_ARENA
+    if (arena_release(s)) return;               /* boxes/segment_arena: emptied in place */
+#endif
     os_unmap(s, SEG_SIZE);
 }
 

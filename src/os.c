@@ -101,6 +101,50 @@ bool os_shrink(void *p, size_t old_size, size_t new_size) {
     return ok;
 }
 
+#if HAKO_SEGMENT_ARENA
+/* boxes/segment_arena: a range of addresses with no memory and no commit charge behind it. */
+void *os_reserve(size_t size, size_t align) {
+    int saved = errno;
+    uint8_t *raw = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    errno = saved;
+    if (raw == MAP_FAILED) return NULL;
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+    size_t head = (size_t)(p - raw), tail = align - head;
+    if (head) munmap(raw, head);
+    if (tail) munmap(p + size, tail);
+    errno = saved;
+    return p;
+}
+
+bool os_commit(void *p, size_t size) {
+    int saved = errno;
+    bool ok = mprotect(p, size, PROT_READ | PROT_WRITE) == 0;
+    errno = saved;
+    if (ok) count_map(size);
+    return ok;
+}
+
+void os_recommit(void *p, size_t size) { (void)p; count_map(size); }
+
+bool os_space_limited(void) {
+    struct rlimit rl;
+    int saved = errno;
+    bool limited = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+    errno = saved;
+    return limited;
+}
+
+/* True when the pages now read back as zeros (a failed madvise is retried as a fresh mapping). */
+bool os_decommit(void *p, size_t size) {
+    int saved = errno;
+    bool ok = madvise(p, size, MADV_DONTNEED) == 0 ||
+              mmap(p, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == p;
+    errno = saved;
+    count_unmap(size);
+    return ok;
+}
+#endif
+
 /* Asks for transparent huge pages on a range (the kernel may ignore it). */
 void os_hugepage_hint(void *p, size_t size) {
     int saved = errno;

@@ -13,6 +13,13 @@ void  os_purge(void *p, size_t size);               /* drop the pages; they read
 void *os_remap(void *p, size_t old_size, size_t new_size, size_t align); /* NULL: could not */
 bool  os_shrink(void *p, size_t old_size, size_t new_size);
 void  os_hugepage_hint(void *p, size_t size);
+#if HAKO_SEGMENT_ARENA
+void *os_reserve(size_t size, size_t align);        /* boxes/segment_arena: addresses only (PROT_NONE); NULL on failure */
+bool  os_commit(void *p, size_t size);              /* reserved -> read/write, zeroed */
+void  os_recommit(void *p, size_t size);            /* decommitted -> in use again (counts it mapped) */
+bool  os_decommit(void *p, size_t size);            /* drop the pages, keep them readable as zeros */
+bool  os_space_limited(void);                       /* RLIMIT_AS is set: the kernel counts address space */
+#endif
 uint64_t os_now_ns(void);                            /* monotonic, coarse */
 uint64_t os_peak_rss_bytes(void);
 

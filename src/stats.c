@@ -139,6 +139,10 @@ size_t stats_json(char *buf, size_t cap) {
 #if HAKO_LARGE_INPLACE
     put_kv(&o, "spans_grown", G(hako_central_stats.spans_grown), true);
 #endif
+#if HAKO_SEGMENT_ARENA
+    put_kv(&o, "arena_bytes", G(hako_central_stats.arena_bytes), true);
+    put_kv(&o, "arena_segments", G(hako_central_stats.arena_segments), true);
+#endif
     put_kv(&o, "os_map_bytes", G(hako_os_stats.map_bytes), true);
     put_kv(&o, "os_unmap_bytes", G(hako_os_stats.unmap_bytes), true);
     put_kv(&o, "os_map_calls", G(hako_os_stats.map_calls), true);

@@ -203,6 +203,9 @@ typedef struct heap {
     page_t *direct[DIRECT_SLOTS];   /* [owner] (size+15)/16 -> current page of its class, or &empty_page */
     page_t *cur[NCLASS];            /* [owner] class -> current page (queue head) or &empty_page */
     page_queue_t queue[NCLASS];     /* [owner] */
+#if HAKO_SEGMENT_ARENA
+    uintptr_t arena_base, arena_top; /* [owner] boxes/segment_arena: the range as this thread last read it */
+#endif
     heap_stats_t stats;             /* [owner] */
     _Atomic(block_t *) remote;      /* [atomic] blocks of this heap freed by other threads */
 #if HAKO_PAGE_LOCAL_REMOTE

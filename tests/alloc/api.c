@@ -906,6 +906,84 @@ static void case_many_spans(void) {
     many_spans(MS_MAX);     /* some 1200: past it */
 }
 
+/* ---- space-limit: an address-space limit set while the program runs -------------------------- */
+/* 8 MiB of 1 KiB blocks are made; then RLIMIT_AS is set 64 MiB above the bytes mapped now, and
+ * blocks are made until malloc says ENOMEM: that must come before 128 MiB more (with
+ * boxes/segment_arena, slots made writable inside its reserved range would add nothing to what the
+ * kernel counts, so the box takes no fresh slot under a limit and its segment count stays).  Then
+ * the limit is lifted, every block checked, half freed by another thread and half here, and the
+ * class hands out blocks again. */
+#define SL_MAX (256 * 1024)
+static unsigned char *sl_blocks[SL_MAX];
+static size_t sl_made;
+
+static void *sl_free_odd(void *arg) {
+    (void)arg;
+    for (size_t i = 1; i < sl_made; i += 2) free(sl_blocks[i]);
+    return NULL;
+}
+
+static void sl_arena_reserved(void) {
+    if (!strstr(hako_build_info(), "HAKO_SEGMENT_ARENA")) {
+        T_SKIP("built without boxes/segment_arena: no reserved range", "the segment arena is reserved when no limit is set");
+        return;
+    }
+    T_CHECK(t_stats_counter("arena_bytes") >= T_GIB && t_stats_counter("arena_segments") > 0,
+            "the segment arena is reserved when no limit is set (%llu bytes, %llu segments)",
+            (unsigned long long)t_stats_counter("arena_bytes"), (unsigned long long)t_stats_counter("arena_segments"));
+}
+
+static uint64_t sl_arena_before;
+static void sl_arena_still(void) {
+    if (!strstr(hako_build_info(), "HAKO_SEGMENT_ARENA")) {
+        T_SKIP("built without boxes/segment_arena: no reserved range", "no fresh arena slot under the limit");
+        return;
+    }
+    T_CHECK(t_stats_counter("arena_segments") == sl_arena_before, "no fresh arena slot under the limit (%llu segments, %llu before)",
+            (unsigned long long)t_stats_counter("arena_segments"), (unsigned long long)sl_arena_before);
+}
+
+static void case_space_limit(void) {
+    for (sl_made = 0; sl_made < 8192; sl_made++) {
+        if (!(sl_blocks[sl_made] = malloc(1024))) break;
+        sl_blocks[sl_made][0] = sl_blocks[sl_made][1023] = t_byte(sl_made, 0);
+    }
+    if (!T_CHECK(sl_made == 8192, "8 MiB of 1 KiB blocks before the limit")) return;
+    T_HAKO_ONLY(sl_arena_reserved, "the segment arena is reserved when no limit is set");
+    sl_arena_before = t_stats_counter("arena_segments");
+    size_t limit = t_vm_bytes() + 64 * T_MIB;
+    struct rlimit rl = {limit, RLIM_INFINITY};
+    if (!T_CHECK(setrlimit(RLIMIT_AS, &rl) == 0, "setrlimit(RLIMIT_AS) works")) return;
+    size_t before = sl_made;
+    errno = 0;
+    for (; sl_made < SL_MAX; sl_made++) {
+        if (!(sl_blocks[sl_made] = malloc(1024))) break;
+        sl_blocks[sl_made][0] = sl_blocks[sl_made][1023] = t_byte(sl_made, 0);
+    }
+    int err = errno;
+    size_t mib = (sl_made - before) >> 10;
+    T_CHECK(sl_made < SL_MAX && err == ENOMEM && mib < 128,
+            "with RLIMIT_AS 64 MiB above the mapped bytes, 1 KiB blocks end in ENOMEM before 128 MiB more (%zu MiB)", mib);
+    T_HAKO_ONLY(sl_arena_still, "no fresh arena slot under the limit");
+    rl.rlim_cur = RLIM_INFINITY;
+    setrlimit(RLIMIT_AS, &rl);
+    size_t intact = 0;
+    for (size_t i = 0; i < sl_made; i++)
+        intact += sl_blocks[i][0] == t_byte(i, 0) && sl_blocks[i][1023] == t_byte(i, 0);
+    T_CHECK(intact == sl_made, "every block made before and under the limit keeps its bytes (%zu of %zu)", intact, sl_made);
+    pthread_t tid;
+    if (!T_CHECK(t_thread(&tid, sl_free_odd, NULL) == 0, "a thread starts")) return;
+    for (size_t i = 0; i < sl_made; i += 2) free(sl_blocks[i]);
+    pthread_join(tid, NULL);
+    malloc_trim(0);
+    unsigned char *p = malloc(1024), *q = malloc(64 * T_KIB);
+    if (p) memset(p, 0x33, 1024);
+    if (q) memset(q, 0x44, 64 * T_KIB);
+    T_CHECK(p && q && p[1023] == 0x33 && q[0] == 0x44, "after all are freed (half by another thread) and malloc_trim, blocks are made again");
+    free(q);
+    free(p);
+}
+
 int main(int argc, char **argv) {
     static const t_case cases[] = {
         {"symbols", case_symbols}, {"sizes", case_sizes},     {"errors", case_errors},
@@ -916,6 +994,7 @@ int main(int argc, char **argv) {
         {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
         {"carve", case_carve},
         {"lifo", case_lifo},
+        {"space-limit", case_space_limit},
         {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);

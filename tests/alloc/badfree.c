@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
         "valid", "stack", "global", "wild", "unmapped", "foreign", "interior-small",
         "interior-odd", "interior-large", "interior-huge", "double-small", "double-large",
         "double-huge", "double-later", "double-remote", "double-orphan", "double-lent", "double-listed",
-        "realloc-stack", "realloc-interior", "realloc-freed", NULL};
+        "released", "realloc-stack", "realloc-interior", "realloc-freed", NULL};
     const char *c = argv[1];
     const char *const *k = known;
     while (*k && strcmp(*k, c) != 0) k++;
@@ -117,6 +117,15 @@ int main(int argc, char **argv) {
         void *p = announce(hako_malloc(1000)), *again = hide(p);
         hako_free(p);
         hako_free(again);
+    }
+    if (!strcmp(c, "released")) {  /* a block of a segment malloc_trim gave back (emptied or unmapped) */
+        enum { N = 40000 };         /* 40 MiB of 1 KiB blocks: ten segments and more */
+        static void *b[N];
+        for (int i = 0; i < N; i++) b[i] = hako_malloc(1024);
+        void *stale = hide(b[N / 2]);
+        for (int i = 0; i < N; i++) hako_free(b[i]);
+        hako_trim();
+        hako_free(announce(stale));
     }
     if (!strcmp(c, "realloc-stack")) t_keep(hako_realloc(announce(hide(stack_block)), 100));
     if (!strcmp(c, "realloc-interior"))

@@ -44,6 +44,7 @@ expect_abort double-remote free "free by the owner of a block another thread fre
 expect_abort double-orphan free "a double free of a block whose owner thread exited aborts with a message"
 expect_abort double-lent free "a double free of a block lent to its class's current page aborts with a message"
 expect_abort double-listed free "a double free of a 1000-byte block (on its class's list with boxes/class_lifo) aborts with a message"
+expect_abort released free "free of a block of a segment malloc_trim gave back aborts with a message (boxes/segment_arena: the segment reads back as zeros)"
 expect_abort realloc-stack realloc "realloc of a stack pointer aborts with a message"
 expect_abort realloc-interior realloc "realloc of a pointer inside a block aborts with a message"
 expect_abort realloc-freed realloc "realloc of a freed block aborts with a message"
