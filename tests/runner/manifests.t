@@ -118,4 +118,10 @@ check_match "an experiment.json with an empty command is refused" "$out" 'field 
 check_match "primary.better other than lower/higher is refused" "$out" 'field "primary.better": is "sideways"'
 jq -n '{name: "zz_bad", summary: "s", command: ["{bin}", "{ops}", "{what}"], params: {ops: 1}, primary: {metric: "wall", better: "lower"}}' >experiments/zz_bad/experiment.json
 check_match "a command placeholder no parameter sets is refused" "$(tools/plan --check-only --experiments zz_bad 2>&1)" 'field "command": uses \{what\} but no parameter sets it'
+jq -n '{name: "zz_bad", summary: "s", command: ["{bin}", "{threads}"], params: {threads: 1}, primary: {metric: "wall", better: "lower"},
+        single_threaded: false, cases: [{name: "t1", single_threaded: true}, {name: "t2", params: {threads: 2}}]}' >experiments/zz_bad/experiment.json
+check_eq "a case's single_threaded overrides the experiment's (t1 counted, t2 not)" \
+  "$(tools/plan --experiments zz_bad | jq -r '"\(.id)=\(.single_threaded)"' | tr '\n' ' ')" "zz_bad/t1=true zz_bad/t2=false "
+jq '.cases[0].single_threaded = "yes"' experiments/zz_bad/experiment.json >experiments/zz_bad/e && mv experiments/zz_bad/e experiments/zz_bad/experiment.json
+check_match "a case's single_threaded other than true/false is refused" "$(tools/plan --check-only --experiments zz_bad 2>&1)" 'field "cases": single_threaded of a case is not true/false'
 rm -rf experiments/zz_bad
