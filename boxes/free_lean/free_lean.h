@@ -16,8 +16,12 @@ _Static_assert(offsetof(page_t, span_back) + sizeof(uint16_t) <= 64,
                "boxes/free_lean: the new fields stay on the descriptor's first line");
 _Static_assert(SLICES * sizeof(page_t) <= UINT16_MAX, "boxes/free_lean: span_back fits 16 bits");
 
+#if HAKO_FUSED_BLOCK_CHECK
+#include "fused_block_check.h"  /* boxes/fused_block_check: one multiplication, one compare */
+#else
 static inline bool hot_is_block(const page_t *pg, const void *p) {
     uint64_t off = (uintptr_t)p - (uintptr_t)pg->start;
     return off < load_relaxed(&pg->carved) && off * pg->div_exact < pg->div_exact;
 }
+#endif
 #endif
