@@ -10,15 +10,15 @@ ulimit -c 0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# expect_abort CASE FUNCTION BEHAVIOUR
+# expect_abort CASE FUNCTION BEHAVIOUR [CAUSE]: CAUSE, when given, must be the message's cause
 expect_abort() {
-  local case=$1 fn=$2 name=$3 rc=0 ptr hex line
+  local case=$1 fn=$2 name=$3 cause=${4:-} rc=0 ptr hex line
   { "$bin" "$case" >"$tmp/out" 2>"$tmp/err"; } 2>/dev/null || rc=$?
   ptr=$(sed -n 's/^ptr //p' "$tmp/out")
   hex=${ptr#0x}
   line=$(head -n1 "$tmp/err")
   if ((rc == 134)) && [[ -n $hex ]] && [[ $(wc -l <"$tmp/err") -eq 1 ]] &&
-     [[ $line =~ ^hako:\ $fn\(\):\ (.+)\ (0x)?0*$hex$ ]]; then
+     [[ $line =~ ^hako:\ $fn\(\):\ (.+)\ (0x)?0*$hex$ ]] && [[ -z $cause || ${BASH_REMATCH[1]} == "$cause" ]]; then
     ok "$name"
     printf '#   %s\n' "$line"
   else
@@ -44,7 +44,8 @@ expect_abort double-remote free "free by the owner of a block another thread fre
 expect_abort double-orphan free "a double free of a block whose owner thread exited aborts with a message"
 expect_abort double-lent free "a double free of a block lent to its class's current page aborts with a message"
 expect_abort double-listed free "a double free of a 1000-byte block (on its class's list with boxes/class_lifo) aborts with a message"
-expect_abort released free "free of a block of a segment malloc_trim gave back aborts with a message (boxes/segment_arena: the segment reads back as zeros)"
+expect_abort released free "free of a block of a segment malloc_trim gave back aborts: not hako's (boxes/segment_arena: the emptied segment reads back as zeros)" \
+  "invalid pointer (not allocated by hako)"
 expect_abort realloc-stack realloc "realloc of a stack pointer aborts with a message"
 expect_abort realloc-interior realloc "realloc of a pointer inside a block aborts with a message"
 expect_abort realloc-freed realloc "realloc of a freed block aborts with a message"
