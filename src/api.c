@@ -141,15 +141,24 @@ void *core_malloc(size_t size) {
     return alloc_slow(size);
 }
 
-#if !HAKO_SEGMENT_ARENA
-/* The descriptor free() starts from: by segment arithmetic, or (boxes/segmath) the page map.
- * (boxes/segment_arena: core_free's own test, with the heap's copy of the range.) */
+/* The descriptor free() starts from: by segment arithmetic, or (boxes/segmath) the page map. */
 static inline page_t *free_page_of(uintptr_t a) {
 #if HAKO_SEGMATH
     return pagemap_get(a);
 #else
     return likely(segmap_has(a)) ? page_of(segment_of((void *)a), (void *)a) : NULL;
 #endif
+}
+
+#if HAKO_SEGMENT_ARENA
+/* boxes/segment_arena: below the arena's top (as h last read it) every address is readable, so
+ * the descriptor needs no segment map; outside it, the segment map, and a hit there means h's
+ * copy of the range may be old (refreshed). */
+static inline page_t *arena_page_of(heap_t *h, uintptr_t a) {
+    if (likely(a - h->arena_base < h->arena_top)) return page_of(segment_of((void *)a), (void *)a);
+    page_t *pg = free_page_of(a);
+    if (pg) seg_arena_refresh(h);
+    return pg;
 }
 #endif
 
@@ -172,9 +181,8 @@ static inline bool remote_lean_free(heap_t *h, page_t *pg, block_t *b) {
 void core_free(void *p) {
     uintptr_t a = (uintptr_t)p;
 #if HAKO_SEGMENT_ARENA
-    /* boxes/segment_arena: below the arena's top (as h last read it) every address is readable */
     heap_t *h = hako_tl_heap;
-    page_t *pg = likely(a - h->arena_base < h->arena_top) ? page_of(segment_of(p), p) : seg_arena_outside(h, a);
+    page_t *pg = arena_page_of(h, a);           /* boxes/segment_arena */
     if (likely(pg != NULL)) {
 #else
     page_t *pg = free_page_of(a);

@@ -92,8 +92,7 @@ static void list_push_back(segment_t *s) {
 static segment_t *segment_new(void) {
 #if HAKO_SEGMENT_ARENA
     segment_t *s = arena_segment();             /* boxes/segment_arena: lowest free slot of the range */
-    if (s) atomic_fetch_add_explicit(&hako_central_stats.arena_segments, 1, RELAXED);
-    else if ((s = os_map_aligned(SEG_SIZE, SEG_SIZE, next_hint)) != NULL) next_hint = (uint8_t *)s + SEG_SIZE;
+    if (!s && (s = os_map_aligned(SEG_SIZE, SEG_SIZE, next_hint)) != NULL) next_hint = (uint8_t *)s + SEG_SIZE;
     if (!s) return NULL;
 #else
     segment_t *s = os_map_aligned(SEG_SIZE, SEG_SIZE, next_hint);

@@ -1,6 +1,6 @@
 /* segment_arena.h: boxes/segment_arena, sliced segments from one reserved range of addresses, so
  * that free() knows a pointer is hako's by a subtraction and one compare.
- * Included by src/api.c (core_free's test) and by segment_arena_central.h (src/central.c: where
+ * Included by src/api.c (core_free's test: arena_page_of) and by segment_arena_central.h (src/central.c: where
  * segments come from and go back to).
  *
  * Without it free() tests the segment map (one bit per 4 MiB of the address space) before it may
@@ -34,14 +34,10 @@ typedef struct seg_arena {
 extern seg_arena_t hako_seg_arena;
 #pragma GCC visibility pop
 
-/* The descriptor free() starts from when p is not below h's copy of the arena's top: by the
- * segment map, refreshing the copy (NULL: not a segment's). */
-static inline page_t *seg_arena_outside(heap_t *h, uintptr_t a) {
-    if (!segmap_has(a)) return NULL;
-    if (h != &hako_empty_heap) {
-        h->arena_top = atomic_load_explicit(&hako_seg_arena.top, memory_order_acquire);
-        h->arena_base = load_relaxed(&hako_seg_arena.base);     /* set before top was */
-    }
-    return page_of(segment_of((void *)a), (void *)a);
+/* h's copy of the range, read again (hako_empty_heap, shared by threads without a heap, keeps 0). */
+static inline void seg_arena_refresh(heap_t *h) {
+    if (h == &hako_empty_heap) return;
+    h->arena_top = atomic_load_explicit(&hako_seg_arena.top, memory_order_acquire);
+    h->arena_base = load_relaxed(&hako_seg_arena.base);     /* set before top was */
 }
 #endif

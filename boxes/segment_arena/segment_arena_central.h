@@ -12,7 +12,6 @@
 
 seg_arena_t hako_seg_arena;
 static uint64_t arena_released[ARENA_SLOTS_MAX / 64];   /* [central] slots below top, emptied, free */
-static unsigned arena_released_count;                   /* [central] */
 static bool arena_tried;                                /* [central] reserved once, or failed once */
 
 /* The largest range the kernel grants; none under an address-space limit (ulimit -v), which
@@ -35,16 +34,14 @@ static segment_t *arena_segment(void) {
     if (!arena_tried) arena_reserve();
     uintptr_t base = load_relaxed(&hako_seg_arena.base), top = load_relaxed(&hako_seg_arena.top);
     if (!base) return NULL;
-    if (arena_released_count) {
-        for (unsigned w = 0; w < ARENA_SLOTS_MAX / 64; w++) {
-            if (!arena_released[w]) continue;
-            unsigned bit = (unsigned)__builtin_ctzll(arena_released[w]);
-            arena_released[w] &= arena_released[w] - 1;
-            arena_released_count--;
-            uint8_t *s = (uint8_t *)base + ((uintptr_t)w * 64 + bit) * SEG_SIZE;
-            os_recommit(s, SEG_SIZE);
-            return (segment_t *)s;
-        }
+    for (uintptr_t w = 0; w < ARENA_SLOTS_MAX / 64; w++) {     /* 2 KiB, once a segment */
+        if (!arena_released[w]) continue;
+        unsigned bit = (unsigned)__builtin_ctzll(arena_released[w]);
+        arena_released[w] &= arena_released[w] - 1;
+        uint8_t *s = (uint8_t *)base + (w * 64 + bit) * SEG_SIZE;
+        os_recommit(s, SEG_SIZE);
+        atomic_fetch_add_explicit(&hako_central_stats.arena_segments, 1, RELAXED);
+        return (segment_t *)s;
     }
     /* A slot made read/write inside the range adds nothing to the address space the kernel counts:
      * under an address-space limit (set after the range was reserved) segments are mapped outside,
@@ -52,6 +49,7 @@ static segment_t *arena_segment(void) {
     if (hako_seg_arena.size - top < SEG_SIZE || os_space_limited()) return NULL;
     if (!os_commit((uint8_t *)base + top, SEG_SIZE)) return NULL;
     atomic_store_explicit(&hako_seg_arena.top, top + SEG_SIZE, memory_order_release);
+    atomic_fetch_add_explicit(&hako_central_stats.arena_segments, 1, RELAXED);
     return (segment_t *)(base + top);
 }
 
@@ -62,7 +60,6 @@ static bool arena_release(segment_t *s) {
     if (!os_decommit(s, SEG_SIZE)) return true;       /* not zeroed: never handed out again */
     uintptr_t slot = off / SEG_SIZE;
     arena_released[slot / 64] |= (uint64_t)1 << (slot % 64);
-    arena_released_count++;
     return true;
 }
 #endif
