@@ -126,14 +126,12 @@ static page_t *page_new(heap_t *h, unsigned cls) {
     pg->div_magic = (((uint64_t)1 << 40) / bs) + 1;
     pg->reserved = (uint32_t)(slices * SLICE_SIZE / bs);
     store_relaxed(&pg->capacity, 0);
-#if HAKO_FREE_LEAN
-    store_relaxed(&pg->carved, 0);                      /* boxes/free_lean */
 #if HAKO_FUSED_BLOCK_CHECK
-    pg->div_exact = fused_multiplier(bs);               /* boxes/fused_block_check */
-    store_relaxed(&pg->valid_below, 0);
-#else
+    store_relaxed(&pg->valid_below, 0);                 /* boxes/fused_block_check */
+    pg->div_exact = fused_multiplier(bs);
+#elif HAKO_FREE_LEAN
+    store_relaxed(&pg->carved, 0);                      /* boxes/free_lean */
     pg->div_exact = UINT64_MAX / bs + 1;
-#endif
 #endif
     pg->used = 0;
     pg->free = pg->local_free = NULL;
@@ -169,11 +167,10 @@ static void page_extend(page_t *pg) {
     ((block_t *)p)->mark = block_mark(p);
     pg->free = (block_t *)first;
     store_relaxed(&pg->capacity, cap + n);
-#if HAKO_FREE_LEAN
-    store_relaxed(&pg->carved, (uint32_t)((cap + n) * bs));   /* boxes/free_lean */
 #if HAKO_FUSED_BLOCK_CHECK
     store_relaxed(&pg->valid_below, fused_bound(cap + n, bs, pg->div_exact));   /* boxes/fused_block_check */
-#endif
+#elif HAKO_FREE_LEAN
+    store_relaxed(&pg->carved, (uint32_t)((cap + n) * bs));   /* boxes/free_lean */
 #endif
 }
 

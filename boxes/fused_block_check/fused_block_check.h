@@ -1,6 +1,7 @@
 /* fused_block_check.h: boxes/fused_block_check, the test that p starts a carved block of its page
  * as one multiplication and one compare.  Included by boxes/free_lean/free_lean.h in place of its
- * hot_is_block; src/hot.c sets the multiplier and the bound (page_new, page_extend).
+ * hot_is_block; src/hot.c sets the multiplier and the bound (page_new, page_extend); the bound
+ * takes free_lean's carved's place in the descriptor (boxes/page_lines): nothing else reads carved.
  *
  * free_lean tests off = p - start by two compares: off < carved, and off * M < M (M = div_exact,
  * exact divisibility).  Here M = floor(2^64 / bs) + 1 for every block size bs (one more than

@@ -31,13 +31,14 @@ typedef struct page {
     uint8_t pad_;
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
 #if HAKO_FREE_LEAN
+#if HAKO_FUSED_BLOCK_CHECK
+    _Atomic uint32_t valid_below; /* [owner] boxes/fused_block_check, in carved's place: capacity * (block_size * div_exact mod 2^64) */
+#else
     _Atomic uint32_t carved;    /* [owner] boxes/free_lean: capacity * block_size, the bytes carved from start */
+#endif
     uint64_t div_exact;         /* [init] boxes/free_lean: ceil(2^64 / block_size); off is a multiple iff off * div_exact < div_exact
                                  * (boxes/fused_block_check: floor(2^64 / block_size) + 1, one more for a power of two) */
     uint16_t span_back;         /* [central] boxes/free_lean: bytes back to the span's first descriptor (slice_offset * sizeof) */
-#if HAKO_FUSED_BLOCK_CHECK
-    _Atomic uint32_t valid_below; /* [owner] boxes/fused_block_check: capacity * (block_size * div_exact mod 2^64) */
-#endif
 #endif
     /* line 1: the owner's, on every malloc and local free */
     _Alignas(64) block_t *free; /* [owner] blocks ready to hand out */
