@@ -923,11 +923,15 @@ static void *sl_free_odd(void *arg) {
     return NULL;
 }
 
+/* True when the build has boxes/segment_arena; else check `name` is skipped with the reason. */
+static int sl_has_arena(const char *name) {
+    if (strstr(hako_build_info(), "HAKO_SEGMENT_ARENA")) return 1;
+    T_SKIP("built without boxes/segment_arena: no reserved range", name);
+    return 0;
+}
+
 static void sl_arena_reserved(void) {
-    if (!strstr(hako_build_info(), "HAKO_SEGMENT_ARENA")) {
-        T_SKIP("built without boxes/segment_arena: no reserved range", "the segment arena is reserved when no limit is set");
-        return;
-    }
+    if (!sl_has_arena("the segment arena is reserved when no limit is set")) return;
     T_CHECK(t_stats_counter("arena_bytes") >= T_GIB && t_stats_counter("arena_segments") > 0,
             "the segment arena is reserved when no limit is set (%llu bytes, %llu segments)",
             (unsigned long long)t_stats_counter("arena_bytes"), (unsigned long long)t_stats_counter("arena_segments"));
@@ -935,10 +939,7 @@ static void sl_arena_reserved(void) {
 
 static uint64_t sl_arena_before;
 static void sl_arena_still(void) {
-    if (!strstr(hako_build_info(), "HAKO_SEGMENT_ARENA")) {
-        T_SKIP("built without boxes/segment_arena: no reserved range", "no fresh arena slot under the limit");
-        return;
-    }
+    if (!sl_has_arena("no fresh arena slot under the limit")) return;
     T_CHECK(t_stats_counter("arena_segments") == sl_arena_before, "no fresh arena slot under the limit (%llu segments, %llu before)",
             (unsigned long long)t_stats_counter("arena_segments"), (unsigned long long)sl_arena_before);
 }
