@@ -92,6 +92,9 @@ static ref_t lookup(const void *p, const char *fn) {
     case PAGE_LARGE_CACHED:     /* boxes/large_cache: freed, kept by a thread's heap */
         hako_fatal(fn, p == pg->start ? "double free" : "invalid pointer (inside a freed block)", p);
 #endif
+#if HAKO_PAGE_RECYCLE
+    case PAGE_RECYCLED:         /* boxes/page_recycle: an empty page its heap keeps */
+#endif
     case PAGE_FREE:
         hako_fatal(fn, "double free or invalid pointer (memory not in use)", p);
     default:

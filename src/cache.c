@@ -212,6 +212,9 @@ static void heap_abandon(heap_t *h) {
 #endif
     cache_drain(h);
     hot_heap_collect(h, true);
+#if HAKO_PAGE_RECYCLE
+    hot_recycle_flush(h);                   /* boxes/page_recycle: the empty pages it keeps, to central */
+#endif
     atomic_store_explicit(&h->state, HEAP_ABANDONED, memory_order_seq_cst);
     pthread_mutex_lock(&heaps_mutex);
     h->next_pool = heaps_pool;
@@ -272,6 +275,9 @@ bool cache_trim(void) {
 #endif
         cache_drain(h);
         hot_heap_collect(h, false);
+#if HAKO_PAGE_RECYCLE
+        hot_recycle_flush(h);               /* boxes/page_recycle: the empty pages it keeps, to central */
+#endif
     }
     pthread_mutex_lock(&heaps_mutex);
     for (heap_t *a = heaps_pool; a; a = a->next_pool) {

@@ -20,6 +20,9 @@
 #if HAKO_FULL_RECLAIM
 #include "full_reclaim.h"       /* boxes/full_reclaim: full pages go quiet, and wake when requeued */
 #endif
+#if HAKO_PAGE_RECYCLE
+#include "page_recycle.h"       /* boxes/page_recycle: empty pages of several slices to the span cache */
+#endif
 #if HAKO_PAGE_CAP
 #include "page_cap.h"           /* boxes/page_cap: pages of the biggest classes span at most PAGE_CAP_SLICES */
 #endif
@@ -118,7 +121,12 @@ static size_t class_slices(unsigned cls) {
 
 static page_t *page_new(heap_t *h, unsigned cls) {
     size_t slices = class_slices(cls);
+#if HAKO_PAGE_RECYCLE
+    page_t *pg = page_recycle_take(h, slices);          /* boxes/page_recycle: an empty page this heap kept */
+    if (!pg && (pg = central_alloc_span(slices, PAGE_SMALL)) != NULL) STAT_INC(h->stats.central_refill);
+#else
     page_t *pg = central_alloc_span(slices, PAGE_SMALL);
+#endif
     if (!pg) return NULL;
     size_t bs = class_size(cls);
     pg->start = page_start(pg);
@@ -140,7 +148,9 @@ static page_t *page_new(heap_t *h, unsigned cls) {
 #if HAKO_CLASS_LIFO
     pg->target = lifo_class(cls) ? &h->lifo[cls] : pg;   /* boxes/class_lifo */
 #endif
+#if !HAKO_PAGE_RECYCLE
     STAT_INC(h->stats.central_refill);
+#endif
     queue_push_front(h, pg);
     return pg;
 }
@@ -554,6 +564,14 @@ static bool class_has_spare(heap_t *h, page_t *pg) {
 /* Every block of pg is back with its owner.  The current page of a class is kept (an alloc/free
  * pair at a page boundary must not bounce a page through central); others go back to central. */
 void hot_page_empty(heap_t *h, page_t *pg) {
+#if HAKO_PAGE_RECYCLE
+    if (pg->slice_count >= PAGE_RECYCLE_MIN_SLICES) {   /* boxes/page_recycle: to the span cache, even the current one */
+        queue_remove(h, pg);
+        STAT_INC(h->stats.pages_returned);
+        if (!page_recycle_keep(h, pg)) central_free_span(pg);
+        return;
+    }
+#endif
 #if HAKO_FOREIGN_REUSE || HAKO_CLASS_LIFO
     if (h->queue[pg->cls].first == pg) return;  /* the current page, though cur[] may be the kept blocks */
 #else

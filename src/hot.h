@@ -39,6 +39,9 @@ void  hot_foreign_head(heap_t *h, unsigned cls);          /* boxes/foreign_reuse
 void  hot_foreign_return(heap_t *h);                      /* boxes/foreign_reuse: kept blocks to owners */
 #endif
 void  hot_page_empty(heap_t *h, page_t *pg);
+#if HAKO_PAGE_RECYCLE
+void  hot_recycle_flush(heap_t *h);         /* boxes/page_recycle: kept empty pages back to central */
+#endif
 void  hot_heap_init(heap_t *h);
 void  hot_heap_collect(heap_t *h, bool all);             /* return empty pages to central */
 

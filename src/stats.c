@@ -76,6 +76,9 @@ static void add_heap(heap_t *h, void *arg) {
 #if HAKO_LARGE_CACHE
     sum->large_cached += h->stats.large_cached;
 #endif
+#if HAKO_PAGE_RECYCLE
+    sum->pages_recycled += h->stats.pages_recycled;
+#endif
 #if HAKO_FOREIGN_REUSE
     sum->foreign_kept += h->stats.foreign_kept;
     sum->foreign_returned += h->stats.foreign_returned;
@@ -120,6 +123,9 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "large_alloc", G(hako_global_stats.large_alloc), true);
 #if HAKO_LARGE_CACHE
     put_kv(&o, "large_cached", s.large_cached, true);
+#endif
+#if HAKO_PAGE_RECYCLE
+    put_kv(&o, "pages_recycled", s.pages_recycled, true);
 #endif
     put_kv(&o, "huge_alloc", G(hako_global_stats.huge_alloc), true);
     put_kv(&o, "huge_remap", G(hako_global_stats.huge_realloc_remap), true);

@@ -61,6 +61,9 @@
 #define LARGE_CACHE_SLOTS 4                             /* boxes/large_cache: spans a heap keeps, at most */
 #define LARGE_CACHE_BYTES ((size_t)2 << 20)             /* boxes/large_cache: and bytes */
 #endif
+#if HAKO_PAGE_RECYCLE
+#define PAGE_RECYCLE_SLOTS 8                            /* boxes/page_recycle: empty pages a heap keeps, at most */
+#endif
 
 /* ---- blocks ------------------------------------------------------------------------------------ */
 /* A free block: next in its list, and mark = address ^ process secret while it is free, so a
@@ -81,6 +84,9 @@ enum page_kind {
     PAGE_HUGE,          /* descriptor 0 of a huge segment */
 #if HAKO_LARGE_CACHE
     PAGE_LARGE_CACHED,  /* boxes/large_cache: a freed large span kept by a thread's heap */
+#endif
+#if HAKO_PAGE_RECYCLE
+    PAGE_RECYCLED,      /* boxes/page_recycle: an empty small page kept by its heap for its next page */
 #endif
 };
 
@@ -178,6 +184,9 @@ typedef struct heap_stats {
 #if HAKO_LARGE_CACHE
     uint64_t large_cached;      /* boxes/large_cache: large blocks handed out from the heap's own cache */
 #endif
+#if HAKO_PAGE_RECYCLE
+    uint64_t pages_recycled;    /* boxes/page_recycle: small pages made from a span the heap kept */
+#endif
 #if HAKO_FOREIGN_REUSE
     uint64_t foreign_kept;      /* boxes/foreign_reuse: remote frees kept to be handed out again here */
     uint64_t foreign_returned;  /* boxes/foreign_reuse: kept blocks sent to their owner after all */
@@ -242,6 +251,10 @@ typedef struct heap {
     struct page *large[LARGE_CACHE_SLOTS]; /* [owner] boxes/large_cache: freed large spans, oldest first */
     uint32_t large_count;           /* [owner] boxes/large_cache: spans in large[] */
     uint64_t large_bytes;           /* [owner] boxes/large_cache: their bytes */
+#endif
+#if HAKO_PAGE_RECYCLE
+    struct page *recycle[PAGE_RECYCLE_SLOTS]; /* [owner] boxes/page_recycle: empty pages of several slices, oldest first */
+    uint32_t recycle_count;         /* [owner] boxes/page_recycle: pages in recycle[] */
 #endif
 } heap_t;
 

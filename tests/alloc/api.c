@@ -906,6 +906,63 @@ static void case_many_spans(void) {
     many_spans(MS_MAX);     /* some 1200: past it */
 }
 
+/* ---- recycle: the empty pages of the classes above 8 KiB --------------------------------------- */
+/* One block of each size from 16 KiB to 128 KiB in steps of 2 KiB (every size class there: hako's
+ * pages of them are 128 KiB, a span of 2 slices) is made and filled, then all are freed.  Without
+ * boxes/page_recycle each class keeps its emptied current page (24 pages, 3 MiB, in use for
+ * mallinfo2); with it the empty pages wait in the heap's stash, at most 1 MiB, or go back to
+ * central.  Then the same sizes are made again, in reverse order, from those pages: every block
+ * distinct and intact. */
+#define RC_N 57
+static size_t rc_before, rc_after;
+
+static void rc_bounded(void) {
+    size_t kept = rc_after > rc_before ? rc_after - rc_before : 0;
+    printf("#   in use after the frees: %zu KiB more than before\n", kept >> 10);
+    if (strstr(hako_build_info(), "HAKO_PAGE_RECYCLE")) {
+        T_CHECK(kept <= T_MIB, "the emptied pages of the 24 classes above 16 KiB hold at most 1 MiB (boxes/page_recycle's stash)");
+    } else {
+        T_CHECK(kept >= 2 * T_MIB, "each class keeps its emptied current page (no boxes/page_recycle): 2 MiB or more");
+    }
+}
+
+static void rc_reused(void) {
+    uint64_t n = t_stats_counter("pages_recycled");
+    if (n == UINT64_MAX) { T_SKIP("built without boxes/page_recycle: no stash", "new pages were made from the emptied ones"); return; }
+    T_CHECK(n > 0, "new pages were made from the emptied ones (pages_recycled %llu)", (unsigned long long)n);
+}
+
+static void case_recycle(void) {
+    static unsigned char *b[RC_N];
+    static uintptr_t sorted[RC_N];
+    rc_before = mallinfo2().uordblks;
+    for (int i = 0; i < RC_N; i++) {
+        size_t n = (size_t)(8 + i) * 2 * T_KIB;
+        if ((b[i] = malloc(n))) t_fill_all(b[i], n, (uint64_t)i);
+    }
+    int made = 0;
+    for (int i = 0; i < RC_N; i++) made += b[i] != NULL;
+    for (int i = 0; i < RC_N; i++) free(b[i]);
+    rc_after = mallinfo2().uordblks;
+    T_HAKO_ONLY(rc_bounded, "what the emptied pages of the biggest classes keep is bounded");
+    for (int i = RC_N; i-- > 0;) {
+        size_t n = (size_t)(8 + i) * 2 * T_KIB;
+        if ((b[i] = malloc(n))) t_fill_all(b[i], n, (uint64_t)i + 100);
+    }
+    int intact = 0, apart = 1;
+    for (int i = 0; i < RC_N; i++) {
+        size_t n = (size_t)(8 + i) * 2 * T_KIB;
+        intact += b[i] && t_intact_all(b[i], n, (uint64_t)i + 100);
+        sorted[i] = (uintptr_t)b[i];
+    }
+    T_HAKO_ONLY(rc_reused, "new pages were made from the emptied ones");
+    qsort(sorted, RC_N, sizeof sorted[0], by_address);
+    for (int i = 1; i < RC_N; i++) apart &= sorted[i] - sorted[i - 1] >= 16 * T_KIB;
+    for (int i = 0; i < RC_N; i++) free(b[i]);
+    T_CHECK(made == RC_N && intact == RC_N && apart,
+            "57 blocks of 16..128 KiB made again after all were freed are distinct and intact (%d made, %d intact)", made, intact);
+}
+
 /* ---- space-limit: an address-space limit set while the program runs -------------------------- */
 /* 8 MiB of 1 KiB blocks are made; then RLIMIT_AS is set 64 MiB above the bytes mapped now, and
  * blocks are made until malloc says ENOMEM: that must come before 128 MiB more (with
@@ -996,6 +1053,7 @@ int main(int argc, char **argv) {
         {"carve", case_carve},
         {"lifo", case_lifo},
         {"space-limit", case_space_limit},
+        {"recycle", case_recycle},
         {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);

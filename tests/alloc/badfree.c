@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     static const char *const known[] = {
         "valid", "stack", "global", "wild", "unmapped", "foreign", "interior-small",
         "interior-odd", "interior-large", "interior-huge", "double-small", "double-large",
-        "double-huge", "double-later", "double-remote", "double-orphan", "double-lent", "double-listed",
+        "double-huge", "double-later", "double-remote", "double-orphan", "double-lent", "double-listed", "double-midsize",
         "released", "realloc-stack", "realloc-interior", "realloc-freed", NULL};
     const char *c = argv[1];
     const char *const *k = known;
@@ -115,6 +115,11 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(c, "double-listed")) {  /* a block of 1000 bytes: on its class's list (boxes/class_lifo) */
         void *p = announce(hako_malloc(1000)), *again = hide(p);
+        hako_free(p);
+        hako_free(again);
+    }
+    if (!strcmp(c, "double-midsize")) {  /* 100 KiB: a one-block page, emptied by the free (boxes/page_recycle) */
+        void *p = announce(hako_malloc(100 * T_KIB)), *again = hide(p);
         hako_free(p);
         hako_free(again);
     }
