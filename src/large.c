@@ -123,6 +123,9 @@ static void *large_span_alloc(size_t size, bool zero) {
     pg->start = page_start(pg);
     pg->block_size = (uint32_t)(slices * SLICE_SIZE);
     store_relaxed(&pg->xheap, 0);
+#if HAKO_CALLOC_POPULATE
+    if (zero && pg->is_zero) os_populate(pg->start, size);   /* boxes/calloc_populate: no zero-page reads */
+#endif
     if (zero && !pg->is_zero) memset(pg->start, 0, size);
     atomic_fetch_add_explicit(&hako_global_stats.large_alloc, 1, RELAXED);
     return pg->start;

@@ -71,6 +71,10 @@ void os_purge(void *p, size_t size) {
     errno = saved;
 }
 
+#if HAKO_CALLOC_POPULATE
+#include "calloc_populate_os.h"     /* boxes/calloc_populate: os_populate */
+#endif
+
 /* Grows or shrinks a mapping keeping its start aligned to align: in place when the kernel can,
  * else moved (pages, not bytes) to a fresh aligned range.  NULL when neither worked. */
 void *os_remap(void *p, size_t old_size, size_t new_size, size_t align) {

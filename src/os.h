@@ -13,6 +13,9 @@ void  os_purge(void *p, size_t size);               /* drop the pages; they read
 void *os_remap(void *p, size_t old_size, size_t new_size, size_t align); /* NULL: could not */
 bool  os_shrink(void *p, size_t old_size, size_t new_size);
 void  os_hugepage_hint(void *p, size_t size);
+#if HAKO_CALLOC_POPULATE
+void  os_populate(void *p, size_t size);            /* boxes/calloc_populate: fault in writable, zeroed */
+#endif
 #if HAKO_SEGMENT_ARENA
 void *os_reserve(size_t size, size_t align);        /* boxes/segment_arena: addresses only (PROT_NONE); NULL on failure */
 bool  os_commit(void *p, size_t size);              /* reserved -> read/write, zeroed */
@@ -25,6 +28,9 @@ uint64_t os_peak_rss_bytes(void);
 
 typedef struct os_stats {
     _Atomic uint64_t map_bytes, unmap_bytes, purged_bytes, mapped_now, mapped_peak, map_calls;
+#if HAKO_CALLOC_POPULATE
+    _Atomic uint64_t populated_bytes;   /* boxes/calloc_populate: calloc'ed pages faulted in at once */
+#endif
 } os_stats_t;
 extern os_stats_t hako_os_stats;
 #endif

@@ -153,6 +153,9 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "os_unmap_bytes", G(hako_os_stats.unmap_bytes), true);
     put_kv(&o, "os_map_calls", G(hako_os_stats.map_calls), true);
     put_kv(&o, "purged_bytes", G(hako_os_stats.purged_bytes), true);
+#if HAKO_CALLOC_POPULATE
+    put_kv(&o, "populated_bytes", G(hako_os_stats.populated_bytes), true);
+#endif
     put_kv(&o, "mapped_bytes", G(hako_os_stats.mapped_now), true);
     put_kv(&o, "span_bytes_peak", G(hako_central_stats.span_bytes_peak), true);   /* against peak_mapped_bytes: fragmentation */
 #if HAKO_SPAN_BEST_FIT

@@ -906,6 +906,33 @@ static void case_many_spans(void) {
     many_spans(MS_MAX);     /* some 1200: past it */
 }
 
+/* ---- calloc-populate: whether a calloc'ed large block on fresh pages is resident at once ------- */
+/* In a fresh process a calloc of 1.5 MiB (a large block: a span of fresh slices, zero already, so no
+ * memset) is resident at once with boxes/calloc_populate (one madvise(MADV_POPULATE_WRITE)) and
+ * left to the program's first touches without it.  It reads back as zeros.  (A huge block is not
+ * checked: with boxes/huge_block_thp its header's first write faults in a 2 MiB page.) */
+static size_t cp_grew_large;
+
+static void cp_resident_as_built(void) {
+    printf("#   RSS grew by %zu KiB at calloc(1.5 MiB)\n", cp_grew_large >> 10);
+    if (strstr(hako_build_info(), "HAKO_CALLOC_POPULATE")) {
+        T_CHECK(cp_grew_large >= 1400 * T_KIB && t_stats_counter("populated_bytes") >= 1536 * T_KIB,
+                "a calloc'ed large block on fresh pages is resident at once (boxes/calloc_populate)");
+    } else {
+        T_CHECK(cp_grew_large < 256 * T_KIB, "a calloc'ed large block on fresh pages waits for its first touches (no boxes/calloc_populate)");
+    }
+}
+
+static void case_calloc_populate(void) {
+    size_t r0 = t_rss_bytes();
+    unsigned char *a = calloc(1, 1536 * T_KIB);
+    size_t r1 = t_rss_bytes();
+    cp_grew_large = r1 > r0 ? r1 - r0 : 0;
+    T_HAKO_ONLY(cp_resident_as_built, "a calloc'ed large block is resident at once only with calloc_populate");
+    T_CHECK(a && all_zero(a, 1536 * T_KIB), "it reads back as zeros");
+    free(a);
+}
+
 /* ---- recycle: the empty pages of the classes above 8 KiB --------------------------------------- */
 /* One block of each size from 16 KiB to 128 KiB in steps of 2 KiB (every size class there: hako's
  * pages of them are 128 KiB, a span of 2 slices) is made and filled, then all are freed.  Without
@@ -1054,6 +1081,7 @@ int main(int argc, char **argv) {
         {"lifo", case_lifo},
         {"space-limit", case_space_limit},
         {"recycle", case_recycle},
+        {"calloc-populate", case_calloc_populate},
         {NULL, NULL},
     };
     return t_run_cases(argc, argv, cases);
