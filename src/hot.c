@@ -21,7 +21,7 @@
 #include "full_reclaim.h"       /* boxes/full_reclaim: full pages go quiet, and wake when requeued */
 #endif
 #if HAKO_PAGE_RECYCLE
-#include "page_recycle.h"       /* boxes/page_recycle: empty pages of several slices to the span cache */
+#include "page_recycle.h"       /* boxes/page_recycle: empty pages of several slices to the heap's stash */
 #endif
 #if HAKO_PAGE_CAP
 #include "page_cap.h"           /* boxes/page_cap: pages of the biggest classes span at most PAGE_CAP_SLICES */
@@ -562,13 +562,16 @@ static bool class_has_spare(heap_t *h, page_t *pg) {
 #endif
 
 /* Every block of pg is back with its owner.  The current page of a class is kept (an alloc/free
- * pair at a page boundary must not bounce a page through central); others go back to central. */
+ * pair at a page boundary must not bounce a page through central); others go back to central.
+ * (boxes/page_recycle: a page of several slices goes to the heap's stash, current or not.) */
 void hot_page_empty(heap_t *h, page_t *pg) {
 #if HAKO_PAGE_RECYCLE
-    if (pg->slice_count >= PAGE_RECYCLE_MIN_SLICES) {   /* boxes/page_recycle: to the span cache, even the current one */
+    if (pg->slice_count >= PAGE_RECYCLE_MIN_SLICES) {   /* boxes/page_recycle: to the heap's stash, even the current one */
         queue_remove(h, pg);
-        STAT_INC(h->stats.pages_returned);
-        if (!page_recycle_keep(h, pg)) central_free_span(pg);
+        if (!page_recycle_keep(h, pg)) {
+            STAT_INC(h->stats.pages_returned);
+            central_free_span(pg);
+        }
         return;
     }
 #endif

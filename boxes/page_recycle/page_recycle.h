@@ -41,13 +41,20 @@ static inline size_t page_recycle_bytes(const heap_t *h) {
     return b;
 }
 
-/* pg (empty, out of its queue) is kept in h's stash; false when it is no page for the stash, or h
- * is not the calling thread's heap (an abandoned heap, drained by another thread, keeps nothing). */
+/* The oldest page h keeps goes back to central. */
+static inline void page_recycle_evict(heap_t *h) {
+    STAT_INC(h->stats.pages_returned);
+    central_free_span(page_recycle_remove(h, 0));
+}
+
+/* pg (empty, out of its queue, PAGE_RECYCLE_MIN_SLICES or more) is kept in h's stash; false when it
+ * is bigger than the stash, or h is not the calling thread's heap (an abandoned heap, drained by
+ * another thread, keeps nothing). */
 static inline bool page_recycle_keep(heap_t *h, page_t *pg) {
     size_t bytes = (size_t)pg->slice_count * SLICE_SIZE;
-    if (pg->slice_count < PAGE_RECYCLE_MIN_SLICES || bytes > PAGE_RECYCLE_BYTES || h != hako_tl_heap) return false;
+    if (bytes > PAGE_RECYCLE_BYTES || h != hako_tl_heap) return false;
     while (h->recycle_count == PAGE_RECYCLE_SLOTS || page_recycle_bytes(h) + bytes > PAGE_RECYCLE_BYTES)
-        central_free_span(page_recycle_remove(h, 0));
+        page_recycle_evict(h);
     store_relaxed(&pg->xheap, 0);
     pg->free = pg->local_free = NULL;
     pg->kind = PAGE_RECYCLED;
@@ -70,6 +77,6 @@ static inline page_t *page_recycle_take(heap_t *h, size_t slices) {
 
 /* Every page h keeps goes back to central (h's own thread trims, or h is being abandoned). */
 void hot_recycle_flush(heap_t *h) {
-    while (h->recycle_count) central_free_span(page_recycle_remove(h, 0));
+    while (h->recycle_count) page_recycle_evict(h);
 }
 #endif
