@@ -566,12 +566,9 @@ static bool class_has_spare(heap_t *h, page_t *pg) {
  * (boxes/page_recycle: a page of several slices goes to the heap's stash, current or not.) */
 void hot_page_empty(heap_t *h, page_t *pg) {
 #if HAKO_PAGE_RECYCLE
-    if (pg->slice_count >= PAGE_RECYCLE_MIN_SLICES) {   /* boxes/page_recycle: to the heap's stash, even the current one */
+    if (page_recycle_wanted(h, pg)) {                   /* boxes/page_recycle: to the heap's stash, even the current one */
         queue_remove(h, pg);
-        if (!page_recycle_keep(h, pg)) {
-            STAT_INC(h->stats.pages_returned);
-            central_free_span(pg);
-        }
+        page_recycle_keep(h, pg);
         return;
     }
 #endif

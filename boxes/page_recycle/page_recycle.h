@@ -1,8 +1,8 @@
 /* page_recycle.h: boxes/page_recycle, an empty page of several slices (a size class above 8 KiB)
  * leaves its class at once, the current page too, and waits in its heap's small stash of empty
  * pages, from which the next new page of any such class is made before central is asked.
- * Included by src/hot.c (hot_page_empty: page_recycle_keep; page_new: page_recycle_take;
- * hot_recycle_flush, which src/cache.c calls when a heap is abandoned or trimmed).
+ * Included by src/hot.c (hot_page_empty: page_recycle_wanted and page_recycle_keep; page_new:
+ * page_recycle_take; hot_recycle_flush, which src/cache.c calls when a heap is abandoned or trimmed).
  *
  * Without it a class's current page is kept when it empties (an alloc/free pair at a page boundary
  * must not bounce a page through central) and every other empty page goes back to central under
@@ -47,19 +47,23 @@ static inline void page_recycle_evict(heap_t *h) {
     central_free_span(page_recycle_remove(h, 0));
 }
 
-/* pg (empty, out of its queue, PAGE_RECYCLE_MIN_SLICES or more) is kept in h's stash; false when it
- * is bigger than the stash, or h is not the calling thread's heap (an abandoned heap, drained by
- * another thread, keeps nothing). */
-static inline bool page_recycle_keep(heap_t *h, page_t *pg) {
+/* True when h keeps the empty page pg in its stash: a page of PAGE_RECYCLE_MIN_SLICES or more, no
+ * bigger than the stash, and h the calling thread's heap (an abandoned heap, drained by another
+ * thread, keeps nothing). */
+static inline bool page_recycle_wanted(const heap_t *h, const page_t *pg) {
+    return pg->slice_count >= PAGE_RECYCLE_MIN_SLICES &&
+           (size_t)pg->slice_count * SLICE_SIZE <= PAGE_RECYCLE_BYTES && h == hako_tl_heap;
+}
+
+/* pg (empty, out of its queue, page_recycle_wanted) goes into h's stash, the oldest out to make room. */
+static inline void page_recycle_keep(heap_t *h, page_t *pg) {
     size_t bytes = (size_t)pg->slice_count * SLICE_SIZE;
-    if (bytes > PAGE_RECYCLE_BYTES || h != hako_tl_heap) return false;
     while (h->recycle_count == PAGE_RECYCLE_SLOTS || page_recycle_bytes(h) + bytes > PAGE_RECYCLE_BYTES)
         page_recycle_evict(h);
     store_relaxed(&pg->xheap, 0);
     pg->free = pg->local_free = NULL;
     pg->kind = PAGE_RECYCLED;
     h->recycle[h->recycle_count++] = pg;
-    return true;
 }
 
 /* A kept page of `slices` slices, the newest, made a small page again; NULL when h keeps none. */
