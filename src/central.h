@@ -37,8 +37,7 @@ typedef struct central_stats {
     _Atomic uint64_t spans_grown;   /* boxes/large_inplace: large blocks grown in place by realloc */
 #endif
 #if HAKO_SEGMENT_ARENA
-    _Atomic uint64_t arena_bytes;      /* boxes/segment_arena: the range reserved (0: none) */
-    _Atomic uint64_t arena_segments;   /* segments taken from it (a released slot again counts again) */
+    _Atomic uint64_t arena_segments;   /* boxes/segment_arena: segments taken from the reserved range (a released slot again counts again) */
 #endif
 } central_stats_t;
 extern central_stats_t hako_central_stats;

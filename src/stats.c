@@ -13,6 +13,9 @@
 #include "cache.h"
 #include "central.h"
 #include "init.h"
+#if HAKO_SEGMENT_ARENA
+#include "segment_arena.h"      /* boxes/segment_arena: hako_seg_arena.size (arena_bytes) */
+#endif
 #include "os.h"
 
 global_stats_t hako_global_stats;
@@ -146,7 +149,7 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "spans_grown", G(hako_central_stats.spans_grown), true);
 #endif
 #if HAKO_SEGMENT_ARENA
-    put_kv(&o, "arena_bytes", G(hako_central_stats.arena_bytes), true);
+    put_kv(&o, "arena_bytes", G(hako_seg_arena.size), true);      /* boxes/segment_arena */
     put_kv(&o, "arena_segments", G(hako_central_stats.arena_segments), true);
 #endif
     put_kv(&o, "os_map_bytes", G(hako_os_stats.map_bytes), true);

@@ -27,7 +27,7 @@
 typedef struct seg_arena {
     _Atomic uintptr_t top;      /* [central writes, release] bytes from base that are readable segments */
     _Atomic uintptr_t base;     /* [central, set once] the range's first byte, SEG_SIZE aligned */
-    uintptr_t size;             /* [central] bytes reserved */
+    _Atomic uintptr_t size;     /* [central, set once] bytes reserved (0: none); the exit dump's arena_bytes */
 } seg_arena_t;
 
 #pragma GCC visibility push(hidden)

@@ -22,9 +22,8 @@ static void arena_reserve(void) {
     for (uintptr_t n = ARENA_BYTES_MAX; n >= ARENA_BYTES_MIN; n /= 2) {
         void *p = os_reserve(n, SEG_SIZE);
         if (!p) continue;
-        hako_seg_arena.size = n;
+        store_relaxed(&hako_seg_arena.size, n);
         store_relaxed(&hako_seg_arena.base, (uintptr_t)p);     /* published by top's release store */
-        store_relaxed(&hako_central_stats.arena_bytes, n);
         return;
     }
 }
@@ -46,7 +45,7 @@ static segment_t *arena_segment(void) {
     /* A slot made read/write inside the range adds nothing to the address space the kernel counts:
      * under an address-space limit (set after the range was reserved) segments are mapped outside,
      * where the limit holds them; released slots are in that count already. */
-    if (hako_seg_arena.size - top < SEG_SIZE || os_space_limited()) return NULL;
+    if (load_relaxed(&hako_seg_arena.size) - top < SEG_SIZE || os_space_limited()) return NULL;
     if (!os_commit((uint8_t *)base + top, SEG_SIZE)) return NULL;
     atomic_store_explicit(&hako_seg_arena.top, top + SEG_SIZE, memory_order_release);
     atomic_fetch_add_explicit(&hako_central_stats.arena_segments, 1, RELAXED);
