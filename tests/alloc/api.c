@@ -523,6 +523,14 @@ static int by_address(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* Sorts the n addresses and says whether each lies at least min bytes after the one before. */
+static int spaced_apart(uintptr_t *addr, size_t n, size_t min) {
+    qsort(addr, n, sizeof addr[0], by_address);
+    for (size_t i = 1; i < n; i++)
+        if (addr[i] - addr[i - 1] < min) return 0;
+    return 1;
+}
+
 /* N blocks of (align, size <= 2 KiB) share pages: they lie on at most N/2 distinct 4 KiB pages,
  * so they come from size classes, not a mapping (or a page) each. */
 static void dense(aligned_fn fn, size_t align, size_t size, const char *name) {
@@ -828,15 +836,14 @@ static void lifo_reuse(void) {
         free(b[i]);
         b[i] = NULL;
     }
-    size_t intact = 0, apart = 1;
+    size_t intact = 0;
     for (size_t i = 0; i < LIFO_N; i++)
         if ((b[i] = malloc(1000))) memset(b[i], t_byte(i, 0), 1000);
     for (size_t i = 0; i < LIFO_N; i++) {
         intact += b[i] && b[i][0] == t_byte(i, 0) && b[i][999] == t_byte(i, 0);
         sorted[i] = (uintptr_t)b[i];
     }
-    qsort(sorted, LIFO_N, sizeof sorted[0], by_address);
-    for (size_t i = 1; i < LIFO_N; i++) apart &= sorted[i] - sorted[i - 1] >= 1000;
+    int apart = spaced_apart(sorted, LIFO_N, 1000);
     T_CHECK(intact == LIFO_N && apart, "after freeing all in a scrambled order, %d blocks made again are distinct and keep their bytes (%zu intact)",
             LIFO_N, intact);
     for (size_t i = 0; i < LIFO_N; i++) free(b[i]);
@@ -872,7 +879,7 @@ static void many_spans(size_t n) {
     static unsigned char *b[MS_MAX];
     static uintptr_t sorted[MS_MAX];
     static int round[MS_MAX];
-    size_t made = 0, intact = 0, apart = 1;
+    size_t made = 0, intact = 0;
     for (size_t i = 0; i < n; i++) {
         round[i] = 0;
         if (!(b[i] = malloc(MS_SIZE))) continue;
@@ -893,8 +900,7 @@ static void many_spans(size_t n) {
         intact += b[i] && b[i][0] == t_byte(i, round[i]) && b[i][MS_SIZE - 1] == t_byte(i, round[i]);
         sorted[i] = (uintptr_t)b[i];
     }
-    qsort(sorted, n, sizeof sorted[0], by_address);
-    for (size_t i = 1; i < n; i++) apart &= sorted[i] - sorted[i - 1] >= MS_SIZE;
+    int apart = spaced_apart(sorted, n, MS_SIZE);
     for (size_t i = 0; i < n; i++) free(b[i]);
     printf("#   %zu of %zu blocks of 1 MiB made, %zu intact after two thirds were made again\n", made, n, intact);
     T_CHECK(made == n && intact == n && apart,
@@ -976,15 +982,14 @@ static void case_recycle(void) {
         size_t n = (size_t)(8 + i) * 2 * T_KIB;
         if ((b[i] = malloc(n))) t_fill_all(b[i], n, (uint64_t)i + 100);
     }
-    int intact = 0, apart = 1;
+    int intact = 0;
     for (int i = 0; i < RC_N; i++) {
         size_t n = (size_t)(8 + i) * 2 * T_KIB;
         intact += b[i] && t_intact_all(b[i], n, (uint64_t)i + 100);
         sorted[i] = (uintptr_t)b[i];
     }
     T_HAKO_ONLY(rc_reused, "new pages were made from the emptied ones");
-    qsort(sorted, RC_N, sizeof sorted[0], by_address);
-    for (int i = 1; i < RC_N; i++) apart &= sorted[i] - sorted[i - 1] >= 16 * T_KIB;
+    int apart = spaced_apart(sorted, RC_N, 16 * T_KIB);   /* overlaps beyond that: the intact check */
     for (int i = 0; i < RC_N; i++) free(b[i]);
     T_CHECK(made == RC_N && intact == RC_N && apart,
             "57 blocks of 16..128 KiB made again after all were freed are distinct and intact (%d made, %d intact)", made, intact);
