@@ -28,6 +28,9 @@ static unsigned fit_count;              /* [central] */
 static unsigned fit_unindexed;          /* [central] segments left out: the index was full */
 #if HAKO_SPAN_AFFINITY
 #include "span_affinity.h"              /* boxes/span_affinity: a thread's own segments first */
+#if HAKO_LARGE_AFFINITY
+#include "large_affinity.h"             /* boxes/large_affinity: for large spans only */
+#endif
 #endif
 #ifndef FIT_RANK_END
 #define FIT_RANK_END 65u                /* above the rank of any run */
@@ -79,11 +82,16 @@ static segment_t *best_fit(unsigned n, uint64_t *runs) {
     uint64_t best_run = 0;
 #if HAKO_SPAN_AFFINITY
     uintptr_t me = affinity_self();
+#if HAKO_LARGE_AFFINITY
+    const unsigned penalty = n >= AFFINITY_MIN_SLICES ? AFFINITY_OTHER : 0;   /* boxes/large_affinity */
+#else
+    const unsigned penalty = AFFINITY_OTHER;
+#endif
 #endif
     for (unsigned k = 0; k < fit_count; k++) {
         uint64_t m = fit_free[k];
 #if HAKO_SPAN_AFFINITY
-        unsigned other = fit_aff[k] == me ? 0 : AFFINITY_OTHER;    /* ranks after every own run */
+        unsigned other = fit_aff[k] == me ? 0 : penalty;    /* ranks after every own run */
 #else
         const unsigned other = 0;
 #endif
@@ -104,6 +112,9 @@ static segment_t *best_fit(unsigned n, uint64_t *runs) {
 done:
     if (best == FIT_NONE) return NULL;
 #if HAKO_SPAN_AFFINITY
+#if HAKO_LARGE_AFFINITY
+    if (penalty)                            /* boxes/large_affinity: small pages take no side */
+#endif
     fit_aff[best] = me;
 #endif
     *runs = runs_of(fit_free[best], n) & best_run;
