@@ -59,7 +59,11 @@
 #define EXTEND_BYTES     ((size_t)16 << 10)             /* a page's free list grows by this much */
 #if HAKO_LARGE_CACHE
 #define LARGE_CACHE_SLOTS 4                             /* boxes/large_cache: spans a heap keeps, at most */
+#if HAKO_LARGE_AFFINITY
+#define LARGE_CACHE_BYTES ((size_t)1 << 20)             /* boxes/large_affinity: own spans also come back through central */
+#else
 #define LARGE_CACHE_BYTES ((size_t)2 << 20)             /* boxes/large_cache: and bytes */
+#endif
 #endif
 #if HAKO_PAGE_RECYCLE
 #define PAGE_RECYCLE_SLOTS 8                            /* boxes/page_recycle: empty pages a heap keeps, at most */

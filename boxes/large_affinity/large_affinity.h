@@ -11,7 +11,12 @@
  *
  * Here a span of AFFINITY_MIN_SLICES or more is ranked as under span_affinity (own segments' runs
  * first, shortest first within each group) and makes the segment the caller's; a smaller span
- * takes the shortest run anywhere, as without the box, and leaves the segment's owner as it was. */
+ * takes the shortest run anywhere, as without the box, and leaves the segment's owner as it was.
+ *
+ * With the box the heap's large cache (boxes/large_cache) keeps 1 MiB instead of 2 (src/types.h):
+ * the thread's own freed spans now come back to it through central as well, and what the cache
+ * holds central cannot use to pack spans, whose placement by owner costs fragmentation (ranked
+ * with a 2 MiB cache, midsize/t2 needed an 8th segment in half its runs: ledger #79). */
 #ifndef HAKO_LARGE_AFFINITY_H
 #define HAKO_LARGE_AFFINITY_H
 
