@@ -83,7 +83,8 @@ static segment_t *best_fit(unsigned n, uint64_t *runs) {
 #if HAKO_SPAN_AFFINITY
     uintptr_t me = affinity_self();
 #if HAKO_LARGE_AFFINITY
-    const unsigned penalty = n >= AFFINITY_MIN_SLICES ? AFFINITY_OTHER : 0;   /* boxes/large_affinity */
+    /* boxes/large_affinity: large spans only */
+    const unsigned penalty = n >= AFFINITY_MIN_SLICES ? AFFINITY_OTHER : 0;
 #else
     const unsigned penalty = AFFINITY_OTHER;
 #endif
@@ -91,7 +92,7 @@ static segment_t *best_fit(unsigned n, uint64_t *runs) {
     for (unsigned k = 0; k < fit_count; k++) {
         uint64_t m = fit_free[k];
 #if HAKO_SPAN_AFFINITY
-        unsigned other = fit_aff[k] == me ? 0 : penalty;    /* ranks after every own run */
+        unsigned other = fit_aff[k] == me ? 0 : penalty;    /* another's run ranks after every own one */
 #else
         const unsigned other = 0;
 #endif
@@ -112,10 +113,7 @@ static segment_t *best_fit(unsigned n, uint64_t *runs) {
 done:
     if (best == FIT_NONE) return NULL;
 #if HAKO_SPAN_AFFINITY
-#if HAKO_LARGE_AFFINITY
-    if (penalty)                            /* boxes/large_affinity: small pages take no side */
-#endif
-    fit_aff[best] = me;
+    if (penalty) fit_aff[best] = me;        /* 0: boxes/large_affinity's small pages take no side */
 #endif
     *runs = runs_of(fit_free[best], n) & best_run;
     return fit_seg[best];
