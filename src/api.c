@@ -36,6 +36,9 @@
 #if HAKO_SEGMENT_ARENA
 #include "segment_arena.h"      /* boxes/segment_arena: segments from one range, told by a compare */
 #endif
+#if HAKO_ALIGNED_DIRECT
+#include "aligned_direct.h"     /* boxes/aligned_direct: small aligned requests on malloc's fast path */
+#endif
 
 #define API __attribute__((visibility("default")))
 
@@ -249,11 +252,19 @@ static void *aligned_alloc_impl(size_t align, size_t size) {
 void *core_memalign(size_t align, size_t size) {
     if (align > (SIZE_MAX >> 1) + 1) { errno = EINVAL; return NULL; }
     if (align & (align - 1)) align = next_pow2(align);
+#if HAKO_ALIGNED_DIRECT
+    void *p = aligned_direct(align, size);                  /* boxes/aligned_direct */
+    if (likely(p != NULL)) return p;
+#endif
     return aligned_alloc_impl(align, size);
 }
 
 int core_posix_memalign(void **out, size_t align, size_t size) {
     if (align < sizeof(void *) || (align & (align - 1))) return EINVAL;
+#if HAKO_ALIGNED_DIRECT
+    void *q = aligned_direct(align, size);                  /* boxes/aligned_direct: errno untouched */
+    if (likely(q != NULL)) { *out = q; return 0; }
+#endif
     int saved = errno;
     void *p = aligned_alloc_impl(align, size);
     errno = saved;

@@ -602,6 +602,45 @@ static void case_aligned(void) {
     T_CHECK(vm1 < vm0 + 8 * T_GIB, "free returns the address space of 1 GiB-aligned blocks");
 }
 
+/* Small aligned requests among plain mallocs of the same sizes (so the class's current page has
+ * free blocks of its own: boxes/aligned_direct serves them from there): every alignment 8 .. 16 KiB
+ * with sizes up to 9000 bytes, through each function of the family.  Every block is aligned, holds
+ * its size, and keeps its bytes while all of them are live (no two overlap); posix_memalign leaves
+ * errno alone. */
+#define AM_MAX 6000
+static void case_aligned_mixed(void) {
+    static unsigned char *blk[AM_MAX];
+    static size_t len[AM_MAX];
+    static const aligned_fn fns[] = {via_posix_memalign, via_aligned_alloc, via_memalign};
+    int n = 0, misaligned = 0, short_usable = 0, errno_changed = 0, failed = 0;
+    for (size_t a = 8; a <= 16 * T_KIB && n < AM_MAX; a <<= 1)
+        for (size_t sz = 1; sz <= 9000 && n < AM_MAX - 1; sz += 97 + a % 89) {
+            int f = (int)((a + sz) % 3);
+            if (a < 16 && f != 0) f = 0;                   /* aligned_alloc, memalign: any power of two; keep 8 for posix_memalign */
+            len[n] = sz;
+            if ((blk[n] = malloc(sz))) t_fill_all(blk[n], sz, (uint64_t)n);
+            n++;
+            errno = 4242;
+            unsigned char *p = fns[f](a, sz);
+            errno_changed += f == 0 && errno != 4242;
+            failed += p == NULL;
+            misaligned += p && !aligned_to(p, a);
+            short_usable += p && malloc_usable_size(p) < sz;
+            if (p) t_fill_all(p, sz, (uint64_t)n);
+            blk[n] = p;
+            len[n] = sz;
+            n++;
+        }
+    int intact = 0;
+    for (int i = 0; i < n; i++) intact += blk[i] && t_intact_all(blk[i], len[i], (uint64_t)i);
+    for (int i = 0; i < n; i++) free(blk[i]);
+    printf("# %d blocks, half of them aligned\n", n);
+    T_CHECK(failed == 0 && misaligned == 0, "aligned requests of 1..9000 bytes among plain ones are all aligned (%d failed, %d misaligned)", failed, misaligned);
+    T_CHECK(short_usable == 0, "each holds its size (malloc_usable_size)");
+    T_CHECK(intact == n, "all %d blocks keep their bytes while live together (%d intact)", n, intact);
+    T_CHECK(errno_changed == 0, "posix_memalign never changes errno on success");
+}
+
 /* ---- free and its variants -------------------------------------------------------------------- */
 static void free_sized_release(size_t n) { free_sized(t_dirty(malloc(n), n, 1), n); }
 static void free_aligned_sized_release(size_t n) {
@@ -1080,7 +1119,7 @@ int main(int argc, char **argv) {
         {"oom", case_oom},         {"realloc", case_realloc}, {"realloc-large", case_realloc_large},
         {"large-exit", case_large_exit},
         {"calloc", case_calloc},
-        {"aligned", case_aligned}, {"free", case_free},       {"trim", case_trim},
+        {"aligned", case_aligned}, {"aligned-mixed", case_aligned_mixed}, {"free", case_free},       {"trim", case_trim},
         {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
         {"carve", case_carve},
         {"lifo", case_lifo},
