@@ -616,7 +616,6 @@ static void case_aligned_mixed(void) {
     for (size_t a = 8; a <= 16 * T_KIB && n < AM_MAX; a <<= 1)
         for (size_t sz = 1; sz <= 9000 && n < AM_MAX - 1; sz += 97 + a % 89) {
             int f = (int)((a + sz) % 3);
-            if (a < 16 && f != 0) f = 0;                   /* aligned_alloc, memalign: any power of two; keep 8 for posix_memalign */
             len[n] = sz;
             if ((blk[n] = malloc(sz))) t_fill_all(blk[n], sz, (uint64_t)n);
             n++;
@@ -635,7 +634,9 @@ static void case_aligned_mixed(void) {
     for (int i = 0; i < n; i++) intact += blk[i] && t_intact_all(blk[i], len[i], (uint64_t)i);
     for (int i = 0; i < n; i++) free(blk[i]);
     printf("# %d blocks, half of them aligned\n", n);
-    T_CHECK(failed == 0 && misaligned == 0, "aligned requests of 1..9000 bytes among plain ones are all aligned (%d failed, %d misaligned)", failed, misaligned);
+    T_CHECK(failed == 0 && misaligned == 0,
+            "aligned requests of 1..9000 bytes among plain ones are all aligned (%d failed, %d misaligned)",
+            failed, misaligned);
     T_CHECK(short_usable == 0, "each holds its size (malloc_usable_size)");
     T_CHECK(intact == n, "all %d blocks keep their bytes while live together (%d intact)", n, intact);
     T_CHECK(errno_changed == 0, "posix_memalign never changes errno on success");
@@ -1119,7 +1120,8 @@ int main(int argc, char **argv) {
         {"oom", case_oom},         {"realloc", case_realloc}, {"realloc-large", case_realloc_large},
         {"large-exit", case_large_exit},
         {"calloc", case_calloc},
-        {"aligned", case_aligned}, {"aligned-mixed", case_aligned_mixed}, {"free", case_free},       {"trim", case_trim},
+        {"aligned", case_aligned}, {"aligned-mixed", case_aligned_mixed},
+        {"free", case_free},       {"trim", case_trim},
         {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
         {"carve", case_carve},
         {"lifo", case_lifo},
