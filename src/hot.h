@@ -68,9 +68,14 @@ static inline void *hot_pop(heap_t *h, page_t *pg, block_t *b) {
     return b;
 }
 
+/* size <= DIRECT_MAX: the current page of class_of(size) (&hako_empty_page when it has none). */
+static inline page_t *hot_direct_page(const heap_t *h, size_t size) {
+    return h->direct[(size + ALIGN_MIN - 1) / ALIGN_MIN];
+}
+
 /* size <= DIRECT_MAX: one table lookup, one list pop.  Written so the fast path needs no stack. */
 static inline void *hot_alloc_direct(heap_t *h, size_t size) {
-    page_t *pg = h->direct[(size + ALIGN_MIN - 1) / ALIGN_MIN];
+    page_t *pg = hot_direct_page(h, size);
     block_t *b = pg->free;
     if (likely(b != NULL)) return hot_pop(h, pg, b);
     return hot_alloc_refill(h, class_of(size));

@@ -26,7 +26,7 @@ static inline void *aligned_direct(size_t align, size_t size) {
     size_t sz = (size + align - 1) & ~(align - 1);
     if (unlikely(sz > DIRECT_MAX)) return NULL;
     heap_t *h = hako_tl_heap;
-    page_t *pg = h->direct[(sz + ALIGN_MIN - 1) / ALIGN_MIN];
+    page_t *pg = hot_direct_page(h, sz);
     block_t *b = pg->free;
     if (likely((pg->block_size & (align - 1)) == 0 && b != NULL)) return hot_pop(h, pg, b);
     return NULL;
