@@ -55,8 +55,21 @@ static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
     remote_announce(owner, pg);
 }
 
+#if HAKO_DRAIN_LANES
+#include "drain_lanes.h"        /* boxes/drain_lanes */
+/* release: the read of xnext (drain_lanes) happens before the free that re-announces pg;
+ * an announced page is never quiet (it is made quiet only with an empty list) */
+static inline block_t *xfree_take(page_t *pg) {
+    return XFREE_PTR(atomic_exchange_explicit(&pg->xfree, 0, memory_order_acq_rel));
+}
+#endif
+
 static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {
     page_t *pg = atomic_exchange_explicit(&h->remote_pages, NULL, memory_order_acquire);
+#if HAKO_DRAIN_LANES
+    (void)file;
+    return drain_lanes(h, pg, xfree_take);   /* boxes/drain_lanes: up to DRAIN_LANES chains at once */
+#else
     uint64_t n = 0;
     while (pg) {
         page_t *next = pg->xnext;
@@ -66,5 +79,6 @@ static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_
         pg = next;
     }
     return n;
+#endif
 }
 #endif

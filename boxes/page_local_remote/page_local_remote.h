@@ -39,30 +39,19 @@ static inline void remote_push(heap_t *owner, block_t *head, block_t *tail) {
     remote_announce(owner, pg);
 }
 
+#if HAKO_DRAIN_LANES
+#include "drain_lanes.h"        /* boxes/drain_lanes */
+/* release: the read of xnext (drain_lanes) happens before the free that re-announces pg */
+static inline block_t *xfree_take(page_t *pg) { return atomic_exchange_explicit(&pg->xfree, NULL, memory_order_acq_rel); }
+#endif
+
 static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_t *)) {
     page_t *pg = atomic_exchange_explicit(&h->remote_pages, NULL, memory_order_acquire);
-    uint64_t n = 0;
 #if HAKO_DRAIN_LANES
-    /* boxes/drain_lanes: up to DRAIN_LANES pages' chains are taken, then filed a block of each in turn */
     (void)file;
-    while (pg) {
-        page_t *pgs[DRAIN_LANES];
-        block_t *chains[DRAIN_LANES];
-        unsigned k = 0;
-        while (pg && k < DRAIN_LANES) {
-            page_t *next = pg->xnext;
-            /* release: the read of xnext above happens before the free that re-announces pg */
-            block_t *c = atomic_exchange_explicit(&pg->xfree, NULL, memory_order_acq_rel);
-            if (c) {
-                pgs[k] = pg;
-                chains[k++] = c;
-            }
-            pg = next;
-        }
-        n += hot_free_page_chains(h, pgs, chains, k);
-    }
-    return n;
-#endif
+    return drain_lanes(h, pg, xfree_take);   /* boxes/drain_lanes: up to DRAIN_LANES chains at once */
+#else
+    uint64_t n = 0;
     while (pg) {
         page_t *next = pg->xnext;
         /* release: the read of xnext above happens before the free that re-announces pg */
@@ -70,6 +59,7 @@ static inline uint64_t remote_drain(heap_t *h, uint64_t (*file)(heap_t *, block_
         pg = next;
     }
     return n;
+#endif
 }
 #endif
 #endif
