@@ -50,4 +50,21 @@ check_eq "the threshold of that experiment is max(min effect, noise)" "$(jq -r '
   "$(jq -n --argjson n "$noise" --argjson m "$(jq -r .min_effect tools/rule.json)" '[$n, $m] | max')"
 full=$(./runner compare default default --experiments churn --rounds 1 --max-rounds 1 --json 2>/dev/null)
 check_eq "a quick calibration is not used for the full form" "$(jq -c '.rule.noise' <<<"$full")" "{}"
+
+# The noise is the median of the last three calibrations of that case (one run in a slow spell
+# cannot set it alone): two give their mean, four leave the first out.
+./runner calibrate --experiments churn --quick --yes >/dev/null 2>&1
+out=$(./runner compare default default --experiments churn --quick --rounds 1 --max-rounds 1 --json 2>/dev/null)
+check "with two calibrations the noise is their mean, and the rule names both" \
+  jq -e --slurpfile l ledger/ledger.jsonl '([$l[1], $l[2]] | map(.results[0].noise) | add / 2) as $m
+    | (.rule.noise.churn - $m | fabs) < 1e-12 and .rule.noise_from == [2, 3]
+    and (.rule.noise_calibrations.churn | map(.seq)) == [2, 3]' <<<"$out"
+./runner calibrate --experiments churn --quick --yes >/dev/null 2>&1
+./runner calibrate --experiments churn --quick --yes >/dev/null 2>&1
+out=$(./runner compare default default --experiments churn --quick --rounds 1 --max-rounds 1 --json 2>/dev/null)
+check "with four, the median of the last three" \
+  jq -e --slurpfile l ledger/ledger.jsonl '([$l[2], $l[3], $l[4]] | map(.results[0].noise) | sort | .[1]) as $m
+    | .rule.noise.churn == $m and .rule.noise_from == [3, 4, 5]' <<<"$out"
+check_match "... and the rule line says so" "$(./runner compare default default --experiments churn --quick --rounds 1 --max-rounds 1 2>/dev/null)" \
+  "calibrated noise \\(median of each case's last three calibrations: #3, #4, #5\\): churn [0-9.]+%"
 check "verify accepts the ledger" ./runner verify
