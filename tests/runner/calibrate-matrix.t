@@ -60,7 +60,9 @@ check "with two calibrations the noise is their mean, and the rule names both" \
     | (.rule.noise.churn - $m | fabs) < 1e-12 and .rule.noise_from == [2, 3]
     and (.rule.noise_calibrations.churn | map(.seq)) == [2, 3]' <<<"$out"
 ./runner calibrate --experiments churn --quick --yes >/dev/null 2>&1
-./runner calibrate --experiments churn --quick --yes >/dev/null 2>&1
+cal=$(./runner calibrate --experiments churn --quick --yes 2>/dev/null)
+check_match "calibrate ends with the bar the rule demands from now on, and the calibrations it comes from" "$cal" \
+  "the rule now demands of a faster max\\(min effect, the median of the last three calibrations, #3, #4, #5\\): churn [0-9.]+%"
 out=$(./runner compare default default --experiments churn --quick --rounds 1 --max-rounds 1 --json 2>/dev/null)
 check "with four, the median of the last three" \
   jq -e --slurpfile l ledger/ledger.jsonl '([$l[2], $l[3], $l[4]] | map(.results[0].noise) | sort | .[1]) as $m
