@@ -1,4 +1,5 @@
-# One SVG chart for one ledger entry (jq -r -L tools -f tools/chart.jq ENTRY).
+# chart: one SVG chart for one ledger entry (a module: tools/render runs `include "chart"; chart`
+# over the whole ledger in one jq).
 # decision/comparison: per experiment, B's time relative to A (throughputs inverted, so left is
 # always "B faster") with its 95% interval, the thresholds drawn as lines.  matrix: per experiment,
 # each variant's time relative to the row's best.  Deterministic: same entry, same bytes.
@@ -72,4 +73,4 @@ def matrix_chart:
             | (if .lo != null then {kind: "range", row: $i, lo: .lo, hi: .hi, stroke: palette[$k % 8], dy: $dy} else empty end),
               {kind: "dot", row: $i, v: .v, fill: palette[$k % 8], dy: $dy})) ]);
 
-if .kind == "matrix" then matrix_chart else ab_chart end
+def chart: if .kind == "matrix" then matrix_chart else ab_chart end;
