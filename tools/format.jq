@@ -37,3 +37,26 @@ def short_hash: if . == null then "-" else .[0:12] end;
 # One line describing the rule's thresholds.
 def rule_text:
   "alpha \(.alpha), \(.confidence * 100 | fixed(0))% bootstrap CI, min effect \(.min_effect | pct_text), tolerance \(.tolerance | pct_text), RSS tolerance \(.rss_tolerance | pct_text)\(if .instr_min_effect then ", fewer instructions \(.instr_min_effect | pct_text) (exact counts, with --instructions)" else "" end), \(.rounds) rounds (\(2 * .rounds) runs a side)\(if .max_runs_per_side > 2 * .rounds then ", doubling while unclear up to \(.max_runs_per_side)" else ", no doubling" end)\(if .quick then " (quick)" else "" end)\(if (.noise // {}) != {} then ", calibrated noise\(if .noise_calibrations then " (median of each case's last three calibrations: #\(.noise_from | map(tostring) | join(", #")))" else "" end): " + ([.noise | to_entries[] | "\(.key) \(.value | pct_text)"] | join(", ")) else "" end)";
+
+def median_of: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+
+# The machine's state during one experiment's runs, from tools/probe's reading before each run:
+# $sides is [{name, values, rtt, spin}] (rtt and spin parallel to values, null where not probed).
+# A round trip of 2x the fastest one seen or more counts as the slow state; when both states
+# occur, each side's median is given in each, since a ratio over the mix depends on the mix.
+def probe_text($sides; $metric):
+  ([$sides[].rtt[]? | select(. != null)]) as $rtt
+  | ([$sides[].spin[]? | select(. != null)]) as $spin
+  | if ($rtt | length) == 0 and ($spin | length) == 0 then empty else
+    ($rtt | min) as $lo
+    | "round trip \(if ($rtt | length) > 0 then "\($rtt | median_of | round) ns (\($lo)..\($rtt | max))" else "-" end), one core \(if ($spin | length) > 0 then "\($spin | median_of / 1000 | fixed(0)) us (\($spin | min / 1000 | fixed(0))..\($spin | max / 1000 | fixed(0)))" else "-" end)"
+      + (if ($rtt | length) > 0 and ($rtt | max) >= 2 * $lo then
+           "; two states, slow = round trip >= \(2 * $lo) ns: "
+           + ([$sides[] | . as $s
+               | [range(0; $s.values | length) | select($s.rtt[.] != null)] as $ix
+               | ([$ix[] | select($s.rtt[.] < 2 * $lo) | $s.values[.]]) as $fast
+               | ([$ix[] | select($s.rtt[.] >= 2 * $lo) | $s.values[.]]) as $slow
+               | "\($s.name) fast \($fast | median_of | with_unit($metric)) (\($fast | length) run\(if ($fast | length) == 1 then "" else "s" end)), slow \($slow | median_of | with_unit($metric)) (\($slow | length))"]
+              | join("; "))
+         else "" end)
+    end;

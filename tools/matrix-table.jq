@@ -17,5 +17,9 @@ include "format";
          else ([($r.experiment | rpad($w)), (.variant | rpad($vw)), (.median | with_unit($r.metric) | lpad(12)),
                (.ratio_to_best | fixed(3) | lpad(7)), (.ci | ci_text | rpad(16)), (.rss_kb | kib | lpad(10))]
               | join("  ")) + (if .variant == $r.best then "  best" else "" end) end
-         + (if .instructions then "  instructions \(.instructions)\(if .instructions_per_op then " (\(.instructions_per_op | . * 10 | round / 10)/op)" else "" end) x fewest \(.instructions_to_fewest | fixed(3))" else "" end)))
+         + (if .instructions then "  instructions \(.instructions)\(if .instructions_per_op then " (\(.instructions_per_op | . * 10 | round / 10)/op)" else "" end) x fewest \(.instructions_to_fewest | fixed(3))" else "" end))),
+    ([.results[] | . as $r
+      | probe_text([.cells[] | select(.failed | not) | {name: .variant, values, rtt: .probe.rtt_ns, spin: .probe.spin_ns}]; .metric)
+      | "  \($r.experiment | rpad($w))  \(.)"] as $probes
+     | if ($probes | length) > 0 then "", "machine before each run (tools/probe: a cache line's round trip between two CPUs, one core's fixed work):", $probes[] else empty end)
   ] | .[]

@@ -36,6 +36,11 @@ def side($s): "\($s.variant)\(if $s.build then "  build \($s.build | short_hash)
        + (if .noise != null then "   A/A noise \(.noise | pct_text)" else "" end)]
       | join("  ")
     end),
+  ([.results[] | select(.failed | not) | . as $r
+    | probe_text([{name: "A", values: .a.values, rtt: .a.probe.rtt_ns, spin: .a.probe.spin_ns},
+                  {name: "B", values: .b.values, rtt: .b.probe.rtt_ns, spin: .b.probe.spin_ns}]; .metric)
+    | "  \($r.experiment | rpad($w))  \(.)"] as $probes
+   | if ($probes | length) > 0 then "", "machine before each run (tools/probe: a cache line's round trip between two CPUs, one core's fixed work):", $probes[] else empty end),
   "",
   (if .kind == "calibration" then "A/A: \(.false_differences.count) of \(.false_differences.of) results differ (faster or slower)"
    elif .override then "verdict: \(.verdict | verdict_text) (override)\n  the rule said \(.override.rule_verdict): \(.reason)\n  overridden\(if .signed_off_by then " by \(.signed_off_by)" else "" end) because: \(.override.reason)"

@@ -14,6 +14,9 @@ check_match "matrix prints a row per variant with its ratio to the best" "$out" 
 check_match "... one of them marked best, at 1.000" "$out" ' 1\.000 .* best'
 check "matrix --record appends a matrix entry with every variant" \
   jq -e -s '.[0] | .kind == "matrix" and ([.variants[].variant] == ["glibc", "mimalloc", "jemalloc"]) and (.results[0].cells | length) == 3' ledger/ledger.jsonl
+check "each matrix cell keeps the machine's state read before each of its runs" \
+  jq -e -s '.[0].results[0].cells | all(.[]; (.probe.spin_ns | length) == .n and all(.probe.spin_ns[]; . > 0))' ledger/ledger.jsonl
+check_match "the matrix table says what state the machine was in" "$out" $'machine before each run \\(tools/probe[^\n]*\n  churn +round trip'
 check "each cell keeps every run and peak RSS" \
   jq -e -s '.[0].results[0].cells | all(.[]; (.values | length) == 6 and .rss_kb > 0)' ledger/ledger.jsonl
 check_match "the report shows the matrix with its chart" "$(cat ledger/decisions.md)" $'## Matrix\n\nEntry #1.*\n\n\\| experiment \\| glibc \\| mimalloc \\| jemalloc \\|.*!\\[matrix #1\\]\\(charts/0001-matrix.svg\\)'

@@ -36,12 +36,16 @@ fi
 if jq -e '.machine.perf.unsupported | length > 0' <<<"$out" >/dev/null; then
   check_match "unsupported perf events are said once" "$(grep -c 'not supported here' "$SANDBOX/err")" '^1$'
 fi
+check "every timed run keeps the machine's state read just before it (tools/probe)" \
+  jq -e '.results[0] | [.a, .b][] | (.probe.spin_ns | length) == 6 and all(.probe.spin_ns[]; . > 0) and (.probe.rtt_ns | length) == 6' <<<"$out"
 check_eq "compare without --record leaves the ledger alone" "$(wc -c <ledger/ledger.jsonl)" 0
 
 table=$(./runner compare glibc jemalloc --experiments churn --quick 2>/dev/null)
 check_match "the table names A and B, the rule and a verdict" "$table" $'A: glibc.*\nB: jemalloc.*\nrule: alpha 0.01'
 check_match "the table has a row per experiment with ratio and interval" "$table" 'churn +6/6 +[0-9.]+ ms +[0-9.]+ ms +[0-9.]+ +\[[0-9.]+, [0-9.]+\]'
 check_match "the verdict is stated in words" "$table" $'\nverdict: (GO|NO-GO|INCONCLUSIVE): '
+check_match "the table says what state the machine was in, per experiment" "$table" \
+  $'machine before each run \\(tools/probe[^\n]*\n  churn +round trip ([0-9]+ ns|-).*, one core [0-9]+ us'
 
 # A peer that crashes is reported, not timed.
 cc -shared -fPIC -o "$SANDBOX/crashy.so" -x c - <<<'#include <stdlib.h>
