@@ -42,8 +42,9 @@ def median_of: sort | if length == 0 then null elif length % 2 == 1 then .[lengt
 
 # The machine's state during one experiment's runs, from tools/probe's reading before each run:
 # $sides is [{name, values, rtt, spin}] (rtt and spin parallel to values, null where not probed).
-# A round trip of 2x the fastest one seen or more counts as the slow state; when both states
-# occur, each side's median is given in each, since a ratio over the mix depends on the mix.
+# The two CPUs are close (the fastest round trip seen) or far (2x that or more: the host placed
+# them apart); when both states occur, each side's median is given in each, since a ratio over
+# the mix depends on the mix.
 def probe_text($sides; $metric):
   ([$sides[].rtt[]? | select(. != null)]) as $rtt
   | ([$sides[].spin[]? | select(. != null)]) as $spin
@@ -51,12 +52,12 @@ def probe_text($sides; $metric):
     ($rtt | min) as $lo
     | "round trip \(if ($rtt | length) > 0 then "\($rtt | median_of | round) ns (\($lo)..\($rtt | max))" else "-" end), one core \(if ($spin | length) > 0 then "\($spin | median_of / 1000 | fixed(0)) us (\($spin | min / 1000 | fixed(0))..\($spin | max / 1000 | fixed(0)))" else "-" end)"
       + (if ($rtt | length) > 0 and ($rtt | max) >= 2 * $lo then
-           "; two states, slow = round trip >= \(2 * $lo) ns: "
+           "; both states, far = round trip >= \(2 * $lo) ns: "
            + ([$sides[] | . as $s
                | [range(0; $s.values | length) | select($s.rtt[.] != null)] as $ix
-               | ([$ix[] | select($s.rtt[.] < 2 * $lo) | $s.values[.]]) as $fast
-               | ([$ix[] | select($s.rtt[.] >= 2 * $lo) | $s.values[.]]) as $slow
-               | "\($s.name) fast \($fast | median_of | with_unit($metric)) (\($fast | length) run\(if ($fast | length) == 1 then "" else "s" end)), slow \($slow | median_of | with_unit($metric)) (\($slow | length))"]
+               | ([$ix[] | select($s.rtt[.] < 2 * $lo) | $s.values[.]]) as $close
+               | ([$ix[] | select($s.rtt[.] >= 2 * $lo) | $s.values[.]]) as $far
+               | "\($s.name) close \($close | median_of | with_unit($metric)) (\($close | length) run\(if ($close | length) == 1 then "" else "s" end)), far \($far | median_of | with_unit($metric)) (\($far | length))"]
               | join("; "))
          else "" end)
     end;

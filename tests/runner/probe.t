@@ -33,7 +33,7 @@ check_match "one state: the round trip's median and range, one core's in us" "$(
   '^round trip 475 ns \(460\.\.490\), one core 300 us \(290\.\.310\)$'
 two='[{"name":"A","values":[0.2,0.6,0.6],"rtt":[125,500,510],"spin":[300000,300000,300000]},
       {"name":"B","values":[0.3,0.4,0.4],"rtt":[130,490,505],"spin":[300000,300000,300000]}]'
-check_match "two states (a round trip 2x the fastest): each side's median in each, with counts" "$(text "$two")" \
-  'two states, slow = round trip >= 250 ns: A fast 200\.0 ms \(1 run\), slow 600\.0 ms \(2\); B fast 300\.0 ms \(1 run\), slow 400\.0 ms \(2\)$'
+check_match "both states (far: a round trip 2x the fastest): each side's median in each, with counts" "$(text "$two")" \
+  'both states, far = round trip >= 250 ns: A close 200\.0 ms \(1 run\), far 600\.0 ms \(2\); B close 300\.0 ms \(1 run\), far 400\.0 ms \(2\)$'
 old='[{"name":"A","values":[0.2],"rtt":[null],"spin":[null]},{"name":"B","values":[0.3],"rtt":[null],"spin":[null]}]'
 check_eq "runs recorded before the probe existed print nothing" "$(text "$old")" ""
