@@ -4,8 +4,8 @@
  * one core writes and the other reads goes round in about 125 ns at some times and about 500 ns
  * at others (close and far), switching within seconds.  Programs whose threads exchange memory (mt_remote,
  * larson, xmalloc) run up to 3x slower in the far state, and the peers' order can flip with it
- * (mt_remote T=2 R=50 on 2026-11-29: hako ahead of tcmalloc 1.31x in the close state, behind it
- * 1.4x in the far one).  A single-threaded program can also slow down (another tenant on the
+ * (mt_remote T=2 R=50 on 2026-11-29: hako ahead of tcmalloc 1.31x in runs at its close-state
+ * speed, behind it 1.4x in probed far-state runs).  A single-threaded program can also slow down (another tenant on the
  * core).  So before each run the runner asks:
  *   rtt_ns   the median of 9 batches' mean round trip of a cache line between two threads pinned
  *            on the first two CPUs this process may use (null with fewer than two);
