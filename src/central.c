@@ -196,9 +196,8 @@ static void span_mark(segment_t *s, unsigned first, unsigned n, enum page_kind k
 #endif
 }
 
-page_t *central_alloc_span(size_t slices, enum page_kind kind) {
-    unsigned n = (unsigned)slices;
-    central_lock();
+/* [central] A span of n slices marked kind, or NULL when no segment can be mapped. */
+static page_t *alloc_span_locked(unsigned n, enum page_kind kind) {
     segment_t *s;
     uint64_t runs = 0;
 #if HAKO_SPAN_BEST_FIT
@@ -212,7 +211,7 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     }
     if (!s) {
         s = segment_new();
-        if (!s) { central_unlock(); return NULL; }
+        if (!s) return NULL;
         runs = runs_of(s->free_mask, n);
     }
     uint64_t warm = runs & s->dirty_mask;
@@ -233,15 +232,21 @@ page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     pg->gen++;
     if (s->free_count == 0 && s->next) { list_remove(s); list_push_back(s); }
     atomic_fetch_add_explicit(&hako_central_stats.spans_alloc, 1, RELAXED);
+    return pg;
+}
+
+page_t *central_alloc_span(size_t slices, enum page_kind kind) {
+    central_lock();
+    page_t *pg = alloc_span_locked((unsigned)slices, kind);
     central_unlock();
     return pg;
 }
 
-void central_free_span(page_t *pg) {
+/* [central] The span pg goes back to its segment's free slices. */
+static void free_span_locked(page_t *pg) {
     segment_t *s = segment_of(pg);
     unsigned first = (unsigned)(pg - s->pages), n = pg->slice_count;
     uint64_t bits = (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
-    central_lock();
     /* read under the lock: the times stored in segments and last_purge_ns only go forward, so
      * "quiet for" (now - last_free_ns) never wraps.  Read before it, a free behind another
      * thread's later one saw 2^64 ns of quiet and purged the busiest segment. */
@@ -267,11 +272,19 @@ void central_free_span(page_t *pg) {
     }
     atomic_fetch_add_explicit(&hako_central_stats.spans_free, 1, RELAXED);
     maybe_purge(now);
+}
+
+void central_free_span(page_t *pg) {
+    central_lock();
+    free_span_locked(pg);
     central_unlock();
 }
 
 #if HAKO_LARGE_INPLACE
 #include "large_inplace.h"      /* boxes/large_inplace: central_grow_span */
+#endif
+#if HAKO_LARGE_SWAP
+#include "large_swap_central.h" /* boxes/large_swap: central_swap_span */
 #endif
 
 bool central_trim(void) {

@@ -15,6 +15,9 @@ void    central_fork_child(void);
 #if HAKO_LARGE_INPLACE
 bool    central_grow_span(page_t *pg, size_t slices);             /* boxes/large_inplace */
 #endif
+#if HAKO_LARGE_SWAP
+page_t *central_swap_spans(page_t *const *give, unsigned k, size_t slices, enum page_kind kind); /* boxes/large_swap */
+#endif
 
 typedef struct central_info {
     uint64_t segments, free_bytes, dirty_bytes, span_bytes;

@@ -26,6 +26,15 @@
 #include "large_cache.h"        /* boxes/large_cache: freed large spans kept by the freeing thread's heap */
 #endif
 
+/* The counts of large and huge blocks: process-wide, or (a box) the calling thread's heap's. */
+#if HAKO_HEAP_COUNTERS
+#include "heap_counters.h"      /* boxes/heap_counters */
+#else
+static inline void count_malloc(void) { atomic_fetch_add_explicit(&hako_global_stats.malloc, 1, RELAXED); }
+static inline void count_free(void) { atomic_fetch_add_explicit(&hako_global_stats.free, 1, RELAXED); }
+static inline void count_large_alloc(void) { atomic_fetch_add_explicit(&hako_global_stats.large_alloc, 1, RELAXED); }
+#endif
+
 #define HUGE_CACHE_SLOTS  16
 #if HAKO_HUGE_THP_WHOLE
 /* boxes/huge_thp_whole: with every first touch a 2 MiB fault, the cache saves only the zeroing
@@ -115,7 +124,11 @@ static void *large_span_alloc(size_t size, bool zero) {
     size_t slices = (size + SLICE_SIZE - 1) >> SLICE_SHIFT;
 #if HAKO_LARGE_CACHE
     page_t *pg = large_cache_take(slices);  /* boxes/large_cache: one this thread freed */
+#if HAKO_LARGE_SWAP
+    if (!pg) pg = large_swap_take(slices);  /* boxes/large_swap: with the spans it parked */
+#else
     if (!pg) pg = central_alloc_span(slices, PAGE_LARGE);
+#endif
 #else
     page_t *pg = central_alloc_span(slices, PAGE_LARGE);
 #endif
@@ -127,7 +140,7 @@ static void *large_span_alloc(size_t size, bool zero) {
     if (zero && pg->is_zero) os_populate(pg->start, size);   /* boxes/calloc_populate: no zero-page reads */
 #endif
     if (zero && !pg->is_zero) memset(pg->start, 0, size);
-    atomic_fetch_add_explicit(&hako_global_stats.large_alloc, 1, RELAXED);
+    count_large_alloc();
     return pg->start;
 }
 
@@ -200,12 +213,12 @@ void *large_alloc(size_t size, size_t align, bool zero) {
     hako_init();
     if (size > PTRDIFF_MAX) { errno = ENOMEM; return NULL; }
     void *p = (size <= LARGE_MAX && align <= SLICE_SIZE) ? large_span_alloc(size, zero) : huge_alloc(size, align, zero);
-    if (p) atomic_fetch_add_explicit(&hako_global_stats.malloc, 1, RELAXED);
+    if (p) count_malloc();
     return p;
 }
 
 void large_free(page_t *pg) {
-    atomic_fetch_add_explicit(&hako_global_stats.free, 1, RELAXED);
+    count_free();
 #if HAKO_LARGE_CACHE
     if (large_cache_put(pg)) return;        /* boxes/large_cache */
 #endif
@@ -213,7 +226,7 @@ void large_free(page_t *pg) {
 }
 
 void huge_free(segment_t *seg) {
-    atomic_fetch_add_explicit(&hako_global_stats.free, 1, RELAXED);
+    count_free();
     central_segmap_set(seg, false);
     seg->cookie = 0;
     if (seg->user - (uint8_t *)seg >= (ptrdiff_t)SEG_SIZE) {   /* huge-aligned: its own layout */

@@ -79,8 +79,16 @@ static void add_heap(heap_t *h, void *arg) {
 #if HAKO_LARGE_CACHE
     sum->large_cached += h->stats.large_cached;
 #endif
+#if HAKO_LARGE_SWAP
+    sum->large_swapped += h->stats.large_swapped;
+#endif
 #if HAKO_PAGE_RECYCLE
     sum->pages_recycled += h->stats.pages_recycled;
+#endif
+#if HAKO_HEAP_COUNTERS
+    sum->big_malloc += h->stats.big_malloc;
+    sum->big_free += h->stats.big_free;
+    sum->large_alloc += h->stats.large_alloc;
 #endif
 #if HAKO_FOREIGN_REUSE
     sum->foreign_kept += h->stats.foreign_kept;
@@ -103,8 +111,13 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "pid", (uint64_t)getpid(), true);
     put_kv(&o, "threads_seen", G(hako_cache_stats.heaps_made) + G(hako_cache_stats.heaps_adopted), true);
     put(&o, "\"counters\":{");
-    put_kv(&o, "malloc", s.malloc + G(hako_global_stats.malloc), true);
-    put_kv(&o, "free", s.free + heapless + G(hako_global_stats.free), true);
+#if HAKO_HEAP_COUNTERS
+    uint64_t big_malloc = s.big_malloc, big_free = s.big_free, large_alloc = s.large_alloc;  /* boxes/heap_counters */
+#else
+    uint64_t big_malloc = 0, big_free = 0, large_alloc = 0;
+#endif
+    put_kv(&o, "malloc", s.malloc + big_malloc + G(hako_global_stats.malloc), true);
+    put_kv(&o, "free", s.free + big_free + heapless + G(hako_global_stats.free), true);
     put_kv(&o, "remote_free", s.remote_free + heapless, true);
     put_kv(&o, "hot_hit", s.malloc - s.alloc_slow, true);
     put_kv(&o, "alloc_slow", s.alloc_slow, true);
@@ -123,9 +136,12 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "foreign_kept", s.foreign_kept, true);
     put_kv(&o, "foreign_returned", s.foreign_returned, true);
 #endif
-    put_kv(&o, "large_alloc", G(hako_global_stats.large_alloc), true);
+    put_kv(&o, "large_alloc", large_alloc + G(hako_global_stats.large_alloc), true);
 #if HAKO_LARGE_CACHE
     put_kv(&o, "large_cached", s.large_cached, true);
+#endif
+#if HAKO_LARGE_SWAP
+    put_kv(&o, "large_swapped", s.large_swapped, true);
 #endif
 #if HAKO_PAGE_RECYCLE
     put_kv(&o, "pages_recycled", s.pages_recycled, true);

@@ -188,8 +188,16 @@ typedef struct heap_stats {
 #if HAKO_LARGE_CACHE
     uint64_t large_cached;      /* boxes/large_cache: large blocks handed out from the heap's own cache */
 #endif
+#if HAKO_LARGE_SWAP
+    uint64_t large_swapped;     /* boxes/large_swap: requests to central that gave back parked spans */
+#endif
 #if HAKO_PAGE_RECYCLE
     uint64_t pages_recycled;    /* boxes/page_recycle: small pages made from a span the heap kept */
+#endif
+#if HAKO_HEAP_COUNTERS
+    uint64_t big_malloc;        /* boxes/heap_counters: large and huge blocks this thread allocated */
+    uint64_t big_free;          /* boxes/heap_counters: large and huge blocks this thread freed */
+    uint64_t large_alloc;       /* boxes/heap_counters: of big_malloc, the large spans */
 #endif
 #if HAKO_FOREIGN_REUSE
     uint64_t foreign_kept;      /* boxes/foreign_reuse: remote frees kept to be handed out again here */
@@ -253,6 +261,11 @@ typedef struct heap {
 #endif
 #if HAKO_LARGE_CACHE
     struct page *large[LARGE_CACHE_SLOTS]; /* [owner] boxes/large_cache: freed large spans, oldest first */
+#if HAKO_LARGE_SWAP
+    struct page *parked[LARGE_CACHE_SLOTS]; /* [owner] boxes/large_swap: evicted, back to central with the next request */
+    uint32_t parked_count;          /* [owner] boxes/large_swap: spans in parked[] */
+    uint64_t parked_bytes;          /* [owner] boxes/large_swap: their bytes */
+#endif
     uint32_t large_count;           /* [owner] boxes/large_cache: spans in large[] */
     uint64_t large_bytes;           /* [owner] boxes/large_cache: their bytes */
 #endif

@@ -21,6 +21,9 @@
 #include "types.h"
 #include "hot.h"
 #include "central.h"
+#if HAKO_LARGE_SWAP
+#include "large_swap.h"         /* boxes/large_swap: evicted spans go back with the next request */
+#endif
 
 /* Removes entry i of h's cache (order kept: oldest first) and returns its span. */
 static inline page_t *large_cache_remove(heap_t *h, uint32_t i) {
@@ -52,7 +55,11 @@ static inline bool large_cache_put(page_t *pg) {
     size_t bytes = (size_t)pg->slice_count * SLICE_SIZE;
     if (h == &hako_empty_heap || bytes > LARGE_CACHE_BYTES) return false;
     while (h->large_count == LARGE_CACHE_SLOTS || h->large_bytes + bytes > LARGE_CACHE_BYTES)
+#if HAKO_LARGE_SWAP
+        large_swap_evict(h, large_cache_remove(h, 0));     /* boxes/large_swap */
+#else
         central_free_span(large_cache_remove(h, 0));
+#endif
     pg->kind = PAGE_LARGE_CACHED;
     pg->is_zero = 0;                        /* it holds the freed block's bytes */
     h->large[h->large_count++] = pg;
@@ -63,5 +70,8 @@ static inline bool large_cache_put(page_t *pg) {
 /* Every span h keeps goes back to central (h's own thread, or h being abandoned). */
 void large_cache_flush(heap_t *h) {
     while (h->large_count) central_free_span(large_cache_remove(h, 0));
+#if HAKO_LARGE_SWAP
+    large_swap_flush(h);                    /* boxes/large_swap: the parked spans too */
+#endif
 }
 #endif

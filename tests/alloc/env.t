@@ -56,6 +56,12 @@ check "the exit dump counts 4 threads, 7000 mallocs and frees, 3000 remote frees
 check "the exit dump's span high-water mark is above zero and within the peak mapped" jq -e \
   '.counters.span_bytes_peak > 0 and .counters.span_bytes_peak <= .peak_mapped_bytes' <<<"$dump"
 
+# Large blocks are counted where the thread can (its heap, boxes/heap_counters) or process-wide
+# (a thread without a heap): the dump adds both, so the totals are exact either way.
+probe large HAKO_STATS=1 -- large
+check "the exit dump counts the 400 large blocks of 4 threads (one without a heap), each freed" jq -e \
+  '.counters.large_alloc == 400 and .counters.malloc >= 1400 and .counters.free >= 1400' "$tmp/large.err"
+
 probe file1 HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/dumps" --
 probe file2 HAKO_STATS=1 "HAKO_STATS_FILE=$tmp/dumps" --
 check_eq "with HAKO_STATS_FILE nothing goes to stderr" "$(cat "$tmp/file1.err" "$tmp/file2.err")" ""

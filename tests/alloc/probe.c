@@ -1,9 +1,11 @@
 /* A small program for tests/alloc/env.t, which runs it under HAKO_STATS, HAKO_STATS_FILE,
  * HAKO_VERBOSE and friends and reads what hako writes.  It allocates a known amount and prints on
  * stdout "pid N", "info <hako_build_info()>" and "json <hako_stats_json()>".
- * Usage: probe [threads|malloc_stats|fork|fds]
+ * Usage: probe [threads|large|malloc_stats|fork|fds]
  *   threads       3 threads each malloc 1000 blocks and free 1000 of main's (remote frees)
  *   malloc_stats  calls malloc_stats() before exiting
+ *   large         4 threads each malloc and free 100 blocks of 300 KiB (large): main, two that
+ *                 allocated a small block first, one that never allocates a small block (no heap)
  *   fork          a forked child allocates and exits too (two processes, two dumps)
  *   fds           also prints "fds N N ...", the descriptors open in the process (from /proc/self/fd,
  *                 less the one reading it) */
@@ -29,6 +31,20 @@ static void *worker(void *arg) {
     return NULL;
 }
 
+enum { LARGE_BLOCKS = 100, LARGE_BYTES = 300 << 10 };
+
+static void *large_worker(void *arg) {
+    void *small = arg ? malloc(64) : NULL;      /* with a small block first the thread has a heap */
+    t_keep(small);
+    for (int i = 0; i < LARGE_BLOCKS; i++) {
+        void *p = malloc(LARGE_BYTES);
+        t_keep(p);
+        free(p);
+    }
+    free(small);
+    return NULL;
+}
+
 static void allocate_some(void) {
     for (int i = 0; i < BLOCKS; i++) {
         void *p = malloc((size_t)i * 7 + 1);
@@ -46,6 +62,13 @@ int main(int argc, char **argv) {
             for (int i = 0; i < BLOCKS; i++) main_blocks[t][i] = malloc(64);
         for (int t = 0; t < THREADS; t++)
             if (t_thread(&tid[t], worker, main_blocks[t]) != 0) return 3;
+        for (int t = 0; t < THREADS; t++) pthread_join(tid[t], NULL);
+    }
+    if (!strcmp(mode, "large")) {
+        pthread_t tid[THREADS];
+        for (int t = 0; t < THREADS; t++)
+            if (t_thread(&tid[t], large_worker, t ? "heap" : NULL) != 0) return 3;
+        large_worker("heap");
         for (int t = 0; t < THREADS; t++) pthread_join(tid[t], NULL);
     }
     if (!strcmp(mode, "fork")) {

@@ -157,6 +157,14 @@ int main(int argc, char **argv) {
         void *p = announce(hako_malloc(n), n), *again = hide(p);
         hako_free(p);
         on_helper(0, realloc_it, again);
+    } else if (!strcmp(c, "evicted-twice-large")) {
+        /* freed, then pushed out of the thread's large cache (boxes/large_cache) by larger frees:
+         * parked until the next large request (boxes/large_swap) or back in central; freed again */
+        t_keep(hako_malloc(48));                        /* the thread gets a heap, and with it the cache */
+        void *p = announce(hako_malloc(n), n), *again = hide(p);
+        hako_free(p);
+        for (size_t k = 0; k < 3; k++) hako_free(t_dirty(hako_malloc(900 * T_KIB + k * T_KIB), 64, 5));
+        hako_free(again);
     } else if (!strcmp(c, "remote-interior")) {
         char *p = announce(hako_malloc(100), 100);
         free_elsewhere(p + 16);

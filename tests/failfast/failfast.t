@@ -28,6 +28,7 @@ cross_thread() {
   done
   expect_abort "${e[@]}" "$bin" realloc-after-remote-free realloc "$label: realloc of a block another thread freed aborts"
   expect_abort "${e[@]}" "$bin" remote-realloc-after-free realloc "$label: realloc by another thread of a freed block aborts"
+  expect_abort "${e[@]}" "$bin" evicted-twice-large free "$label: a large block freed again after larger frees pushed it out of the thread's cache aborts"
   expect_abort "${e[@]}" "$bin" remote-interior free "$label: free by another thread of a pointer inside a block aborts"
   expect_abort "${e[@]}" "$bin" interior-aligned free "$label: free of a pointer inside a 4096-aligned block aborts"
 }
