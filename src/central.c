@@ -284,7 +284,7 @@ void central_free_span(page_t *pg) {
 #include "large_inplace.h"      /* boxes/large_inplace: central_grow_span */
 #endif
 #if HAKO_LARGE_SWAP
-#include "large_swap_central.h" /* boxes/large_swap: central_swap_span */
+#include "large_swap_central.h" /* boxes/large_swap: central_swap_spans */
 #endif
 
 bool central_trim(void) {
