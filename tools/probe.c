@@ -2,11 +2,11 @@
  *
  * This machine's two vCPUs are not always placed the same way on the host: a cache line that
  * one core writes and the other reads goes round in about 125 ns at some times and about 500 ns
- * at others (close and far), switching within seconds.  Programs whose threads exchange memory (mt_remote,
- * larson, xmalloc) run up to 3x slower in the far state, and the peers' order can flip with it
- * (mt_remote T=2 R=50 on 2026-11-29: hako ahead of tcmalloc 1.31x in runs at its close-state
- * speed, behind it 1.4x in probed far-state runs).  A single-threaded program can also slow down (another tenant on the
- * core).  So before each run the runner asks:
+ * at others (close and far), switching within seconds.  Programs whose threads exchange memory
+ * (mt_remote, larson, xmalloc) run slower in the far state (mt_remote T=2 R=50: 2.5..3.6x), and
+ * the peers' order can flip with it (that case on 2026-11-29: hako ahead of tcmalloc 1.31x in
+ * runs at its close-state speed, behind it 1.4x in probed far-state runs).  A single-threaded
+ * program can also slow down (another tenant on the core).  So before each run the runner asks:
  *   rtt_ns   the median of 9 batches' mean round trip of a cache line between two threads pinned
  *            on the first two CPUs this process may use (null with fewer than two);
  *   spin_ns  the fastest of 5 timings of a fixed chain of dependent multiply-adds (2^18 steps)

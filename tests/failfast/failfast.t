@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fail-fast beyond tests/alloc/badfree.t (tests/failfast/failfast.c): double frees across threads
-# (two remote frees, owner then remote, an exited owner's block, realloc after a remote free) and
-# interior pointers stop the process on the default build and on variants/hardened; a write past
+# (two remote frees, owner then remote, an exited owner's block, realloc after a remote free), a
+# large block freed again after its thread's cache let it go, and interior pointers stop the process on the default build and on variants/hardened; a write past
 # the end of a block, a write into a freed block that is reused, and a corrupted free-list link
 # stop it on variants/hardened (boxes/checks_full, boxes/freelist_guard), each with one line
 # "hako: <function>(): <cause> <pointer>" and SIGABRT.
