@@ -105,3 +105,35 @@ ssh-keygen -q -t ed25519 -N '' -C other -f "$tmp/other"
 echo "tester@example.org namespaces=\"hako-ledger\" $(cut -d' ' -f1,2 "$tmp/other.pub")" >"$tmp/allowed_signers"
 out=$(tools/ledger verify 2>&1)
 check_match "a signature from a key not listed is refused" "$out" 'line 16: the signature of tester@example.org does not verify'
+
+# What was verified before (.verified beside the ledger) is not parsed again while its bytes are
+# unchanged; any change before its end, or to allowed_signers, means a full check.
+cp "$tmp/good.jsonl" "$HAKO_LEDGER"
+rm -f "$tmp/allowed_signers" "$tmp/.verified"
+out=$(tools/ledger verify 2>&1)
+check_eq "a first verify checks every line" "$out" "${HAKO_LEDGER#"$HAKO_ROOT"/}: 2 entries, hash chain intact"
+check "... and remembers what it verified (length, sha256, seq, hash)" grep -qE "^$(stat -c %s "$HAKO_LEDGER") [0-9a-f]{64} 2 [0-9a-f]{64} none$" "$tmp/.verified"
+out=$(tools/ledger verify 2>&1)
+check_match "the same bytes again are not parsed again, and it says so" "$out" '2 entries, hash chain intact \(lines 1..2 unchanged since they were verified; --full checks them again\)'
+out=$(tools/ledger verify --full 2>&1)
+check_eq "--full checks every line again" "$out" "${HAKO_LEDGER#"$HAKO_ROOT"/}: 2 entries, hash chain intact"
+entry comparison 5
+tools/ledger append "$tmp/e.json" >/dev/null
+out=$(tools/ledger verify 2>&1)
+check_match "an appended entry is checked after the verified lines" "$out" '3 entries, hash chain intact \(lines 1..2 unchanged'
+printf '[1,2]\n' >>"$HAKO_LEDGER"
+out=$(tools/ledger verify 2>&1)
+check_match "a bad line after the verified ones is named by its line in the ledger" "$out" 'ledger.jsonl line 4: not a JSON object'
+sed -i '$d' "$HAKO_LEDGER"
+tools/ledger verify --quiet
+sed -i '1s/"ratio":0.901/"ratio":0.801/' "$HAKO_LEDGER"
+out=$(tools/ledger verify 2>&1)
+check_match "a byte changed among the verified lines is still found (a full check)" "$out" 'ledger.jsonl line 1: hash does not match'
+cp "$tmp/good.jsonl" "$HAKO_LEDGER"
+out=$(tools/ledger verify 2>&1)
+check_eq "a ledger shorter than what was verified is checked in full" "$out" "${HAKO_LEDGER#"$HAKO_ROOT"/}: 2 entries, hash chain intact"
+echo "garbage" >"$tmp/.verified"
+out=$(tools/ledger verify 2>&1)
+check_eq "a damaged .verified is ignored (a full check)" "$out" "${HAKO_LEDGER#"$HAKO_ROOT"/}: 2 entries, hash chain intact"
+out=$(tools/ledger verify --bogus 2>&1)
+check_match "verify names an unknown option" "$out" "unknown option '--bogus'"

@@ -74,6 +74,15 @@ check "an override is recorded beside the rule's own verdict" \
 check_match "the table says the rule was overridden, and why" "$out" $'verdict: GO \(override\)\n  the rule said NO-GO: churn [0-9.]+(%|x) slower.*\n  overridden because: the test overrides the rule'
 
 check "verify accepts the ledger, the manifests and the rendering" ./runner verify
+out=$(./runner verify 2>&1)
+check_match "a second verify skips what is unchanged, and says so" "$out" 'lines 1..4 unchanged since they were verified.*'$'\n''ledger/decisions.md: the rendering of the ledger \(unchanged since it was compared'
+cp ledger/charts/0002-fast_fixture.svg "$SANDBOX/chart.svg"
+sed -i 's/fast_fixture/fast_fixturX/' ledger/charts/0002-fast_fixture.svg
+out=$(./runner verify 2>&1)
+check_match "a chart changed after that is still found" "$out" 'ledger/charts: not the rendering of the ledger'
+cp "$SANDBOX/chart.svg" ledger/charts/0002-fast_fixture.svg
+out=$(./runner verify --full 2>&1)
+check_match "verify --full checks and renders everything again" "$out" $'entries, hash chain intact\nledger/decisions.md: the rendering of the ledger$'
 check_match "decisions.md has the verdict table" "$(cat ledger/decisions.md)" '\| 2 \| [0-9-]+ \| fast_fixture \| `HAKO_FAST_FIXTURE` \| \*\*GO\*\* \|'
 check "there is one SVG chart per decision" test -s ledger/charts/0001-slow_fixture.svg -a -s ledger/charts/0002-fast_fixture.svg -a -s ledger/charts/0004-slow_fixture.svg
 check_match "a chart is an SVG naming the box and verdict" "$(head -n 3 ledger/charts/0002-fast_fixture.svg)" '<svg .*#2 fast_fixture: GO'
