@@ -196,8 +196,9 @@ static void span_mark(segment_t *s, unsigned first, unsigned n, enum page_kind k
 #endif
 }
 
-/* [central] A span of n slices marked kind, or NULL when no segment can be mapped. */
-static page_t *alloc_span_locked(unsigned n, enum page_kind kind) {
+/* [central] A span of n slices marked kind, or NULL when no segment can be mapped (or, without
+ * grow, when no mapped segment has a run for it). */
+static page_t *alloc_span_locked(unsigned n, enum page_kind kind, bool grow) {
     segment_t *s;
     uint64_t runs = 0;
 #if HAKO_SPAN_BEST_FIT
@@ -210,6 +211,7 @@ static page_t *alloc_span_locked(unsigned n, enum page_kind kind) {
         if (runs) break;
     }
     if (!s) {
+        if (!grow) return NULL;
         s = segment_new();
         if (!s) return NULL;
         runs = runs_of(s->free_mask, n);
@@ -237,7 +239,7 @@ static page_t *alloc_span_locked(unsigned n, enum page_kind kind) {
 
 page_t *central_alloc_span(size_t slices, enum page_kind kind) {
     central_lock();
-    page_t *pg = alloc_span_locked((unsigned)slices, kind);
+    page_t *pg = alloc_span_locked((unsigned)slices, kind, true);
     central_unlock();
     return pg;
 }
@@ -285,6 +287,9 @@ void central_free_span(page_t *pg) {
 #endif
 #if HAKO_LARGE_SWAP
 #include "large_swap_central.h" /* boxes/large_swap: central_swap_spans */
+#endif
+#if HAKO_LARGE_SPLIT
+#include "large_split_central.h" /* boxes/large_split: central_alloc_span_giving */
 #endif
 
 bool central_trim(void) {

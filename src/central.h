@@ -18,6 +18,9 @@ bool    central_grow_span(page_t *pg, size_t slices);             /* boxes/large
 #if HAKO_LARGE_SWAP
 page_t *central_swap_spans(page_t *const *give, unsigned k, size_t slices, enum page_kind kind); /* boxes/large_swap */
 #endif
+#if HAKO_LARGE_SPLIT
+page_t *central_alloc_span_giving(size_t slices, enum page_kind kind, page_t *const *give, unsigned *k); /* boxes/large_split */
+#endif
 
 typedef struct central_info {
     uint64_t segments, free_bytes, dirty_bytes, span_bytes;

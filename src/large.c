@@ -126,6 +126,8 @@ static void *large_span_alloc(size_t size, bool zero) {
     page_t *pg = large_cache_take(slices);  /* boxes/large_cache: one this thread freed */
 #if HAKO_LARGE_SWAP
     if (!pg) pg = large_swap_take(slices);  /* boxes/large_swap: with the spans it parked */
+#elif HAKO_LARGE_SPLIT
+    if (!pg) pg = large_split_central(hako_tl_heap, slices);   /* boxes/large_split: kept spans first */
 #else
     if (!pg) pg = central_alloc_span(slices, PAGE_LARGE);
 #endif

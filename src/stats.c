@@ -79,6 +79,11 @@ static void add_heap(heap_t *h, void *arg) {
 #if HAKO_LARGE_CACHE
     sum->large_cached += h->stats.large_cached;
 #endif
+#if HAKO_LARGE_SPLIT
+    sum->large_split += h->stats.large_split;
+    sum->large_joined += h->stats.large_joined;
+    sum->large_given += h->stats.large_given;
+#endif
 #if HAKO_LARGE_SWAP
     sum->large_swapped += h->stats.large_swapped;
 #endif
@@ -139,6 +144,11 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "large_alloc", large_alloc + G(hako_global_stats.large_alloc), true);
 #if HAKO_LARGE_CACHE
     put_kv(&o, "large_cached", s.large_cached, true);
+#endif
+#if HAKO_LARGE_SPLIT
+    put_kv(&o, "large_split", s.large_split, true);
+    put_kv(&o, "large_joined", s.large_joined, true);
+    put_kv(&o, "large_given", s.large_given, true);
 #endif
 #if HAKO_LARGE_SWAP
     put_kv(&o, "large_swapped", s.large_swapped, true);

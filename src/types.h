@@ -188,6 +188,11 @@ typedef struct heap_stats {
 #if HAKO_LARGE_CACHE
     uint64_t large_cached;      /* boxes/large_cache: large blocks handed out from the heap's own cache */
 #endif
+#if HAKO_LARGE_SPLIT
+    uint64_t large_split;       /* boxes/large_split: large blocks cut from a bigger kept span */
+    uint64_t large_joined;      /* boxes/large_split: freed large spans joined to a kept neighbour */
+    uint64_t large_given;       /* boxes/large_split: times the kept spans went back before central mapped a segment */
+#endif
 #if HAKO_LARGE_SWAP
     uint64_t large_swapped;     /* boxes/large_swap: requests to central that gave back parked spans */
 #endif

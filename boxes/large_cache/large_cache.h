@@ -35,6 +35,10 @@ static inline page_t *large_cache_remove(heap_t *h, uint32_t i) {
     return pg;
 }
 
+#if HAKO_LARGE_SPLIT
+#include "large_split.h"        /* boxes/large_split: cut from a bigger kept span, join to a neighbour */
+#endif
+
 /* A kept span of n..n + n/4 slices, the newest that fits, or NULL. */
 static inline page_t *large_cache_take(size_t n) {
     heap_t *h = hako_tl_heap;              /* hako_empty_heap keeps nothing: its count stays 0 */
@@ -45,14 +49,25 @@ static inline page_t *large_cache_take(size_t n) {
             return large_cache_remove(h, i);
         }
     }
+#if HAKO_LARGE_SPLIT
+    return large_split_take(h, n);         /* boxes/large_split: the end of a bigger one */
+#else
     return NULL;
+#endif
 }
 
 /* Keeps the large span pg (its block just freed) in the calling thread's heap; false when the
  * thread has no heap or the span is bigger than the whole cache. */
 static inline bool large_cache_put(page_t *pg) {
     heap_t *h = hako_tl_heap;
+#if HAKO_LARGE_SPLIT
+    bool joined = false;                   /* boxes/large_split: one span with its kept neighbours */
+    while (large_split_join(h, &pg)) joined = true;
+#endif
     size_t bytes = (size_t)pg->slice_count * SLICE_SIZE;
+#if HAKO_LARGE_SPLIT
+    if (joined && bytes > LARGE_CACHE_BYTES) { central_free_span(pg); return true; }
+#endif
     if (h == &hako_empty_heap || bytes > LARGE_CACHE_BYTES) return false;
     while (h->large_count == LARGE_CACHE_SLOTS || h->large_bytes + bytes > LARGE_CACHE_BYTES)
 #if HAKO_LARGE_SWAP

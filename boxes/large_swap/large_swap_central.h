@@ -9,7 +9,7 @@
 page_t *central_swap_spans(page_t *const *give, unsigned k, size_t slices, enum page_kind kind) {
     central_lock();
     for (unsigned i = 0; i < k; i++) free_span_locked(give[i]);
-    page_t *pg = slices ? alloc_span_locked((unsigned)slices, kind) : NULL;
+    page_t *pg = slices ? alloc_span_locked((unsigned)slices, kind, true) : NULL;
     central_unlock();
     return pg;
 }

@@ -165,6 +165,14 @@ int main(int argc, char **argv) {
         hako_free(p);
         for (size_t k = 0; k < 3; k++) hako_free(t_dirty(hako_malloc(900 * T_KIB + k * T_KIB), 64, 5));
         hako_free(again);
+    } else if (!strcmp(c, "joined-twice-large")) {
+        /* a large block cut from a bigger span the thread's cache kept (boxes/large_split), freed
+         * (joined to the rest of that span again), freed again */
+        t_keep(hako_malloc(48));                        /* the thread gets a heap, and with it the cache */
+        hako_free(t_dirty(hako_malloc(768 * T_KIB), 64, 7));
+        void *p = announce(hako_malloc(200 * T_KIB), 200 * T_KIB), *again = hide(p);
+        hako_free(p);
+        hako_free(again);
     } else if (!strcmp(c, "remote-interior")) {
         char *p = announce(hako_malloc(100), 100);
         free_elsewhere(p + 16);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fail-fast beyond tests/alloc/badfree.t (tests/failfast/failfast.c): double frees across threads
 # (two remote frees, owner then remote, an exited owner's block, realloc after a remote free), a
-# large block freed again after its thread's cache let it go, and interior pointers stop the process on the default build and on variants/hardened; a write past
+# large block freed again after its thread's cache let it go, or after it was joined to the kept
+# span it was cut from (boxes/large_split), and interior pointers stop the process on the default
+# build and on variants/hardened; a write past
 # the end of a block, a write into a freed block that is reused, and a corrupted free-list link
 # stop it on variants/hardened (boxes/checks_full, boxes/freelist_guard), each with one line
 # "hako: <function>(): <cause> <pointer>" and SIGABRT.
@@ -29,6 +31,7 @@ cross_thread() {
   expect_abort "${e[@]}" "$bin" realloc-after-remote-free realloc "$label: realloc of a block another thread freed aborts"
   expect_abort "${e[@]}" "$bin" remote-realloc-after-free realloc "$label: realloc by another thread of a freed block aborts"
   expect_abort "${e[@]}" "$bin" evicted-twice-large free "$label: a large block freed again after larger frees pushed it out of the thread's cache aborts"
+  expect_abort "${e[@]}" "$bin" joined-twice-large free "$label: a large block cut from a kept span, freed (joined to it again) and freed again aborts"
   expect_abort "${e[@]}" "$bin" remote-interior free "$label: free by another thread of a pointer inside a block aborts"
   expect_abort "${e[@]}" "$bin" interior-aligned free "$label: free of a pointer inside a 4096-aligned block aborts"
 }
