@@ -1,23 +1,32 @@
 /* large_split.h: boxes/large_split, the heap's large cache (boxes/large_cache) cuts a request out
  * of a bigger kept span, and joins a freed span to a kept neighbour.
  * Included by boxes/large_cache/large_cache.h (large_cache_take asks large_split_take when no kept
- * span is the right size; large_cache_put asks large_split_join first).
+ * span is the right size; large_cache_put asks large_split_join first); src/large.c calls
+ * large_split_central for a span from central.
  *
  * Without it a kept span serves only a request of its own size (n..n + n/4 slices): in midsize
  * (blocks of 16 KiB..1 MiB) a quarter of the large blocks came from the cache, and every other one
  * was a trip to central to allocate and, on eviction, another to free (HAKO_STATS: 249K large
  * blocks, 61K cached).  Here a request that no kept span fits exactly takes the last n slices of
- * the smallest bigger kept span; the first slices stay kept, as a span of their own.  A freed span
+ * the smallest kept span at least n + LARGE_SPLIT_MIN_KEEP slices long; the first slices stay
+ * kept, as a span of their own.  A freed span
  * that ends where a kept span begins, or begins where one ends (same segment), is joined to it, so
  * that a block cut from a kept span and freed by the same thread gives the whole span back.  The
  * bound is the cache's own (LARGE_CACHE_SLOTS spans, LARGE_CACHE_BYTES): what a heap keeps does
  * not grow.
  *
+ * Kept spans are also what central lacks when it maps a segment: a heap's trip to central
+ * (large_split_central) hands in what it keeps, and central gives those spans back and searches
+ * again, under the same hold of the lock, before it maps one (central_alloc_span_giving).  Cuts
+ * leave kept fragments: the trials mapped an 8th segment for midsize/t2 in some runs, 3..6 of 10
+ * without this and 4 of 10 with it (so it is a guard, not a cure); the rule's medians saw the same
+ * peak RSS (#95).
+ *
  * The block goes at the end of the span, not the start: the slices after a block are then the ones
  * that followed the kept span, so boxes/large_inplace can grow the block into them as often as
  * before (boxes/large_swap's parked spans, ledger #93, sat right after growing blocks).
  *
- * Both only rewrite the descriptors of slices that central sees in use (a kept span is in use for
+ * A cut and a join only rewrite the descriptors of slices that central sees in use (a kept span is in use for
  * central: its free masks do not change, nor span_bytes; central_free_span takes each part back by
  * its own slice_count).  Nobody else reads them: no other thread holds a pointer into a kept span,
  * and central reads only the free masks of slices it does not own.  A second free of a block that
