@@ -18,9 +18,9 @@
  * Kept spans are also what central lacks when it maps a segment: a heap's trip to central
  * (large_split_central) hands in what it keeps, and central gives those spans back and searches
  * again, under the same hold of the lock, before it maps one (central_alloc_span_giving).  Cuts
- * leave kept fragments: the trials mapped an 8th segment for midsize/t2 in some runs, 3..6 of 10
- * without this and 4 of 10 with it (so it is a guard, not a cure); the rule's medians saw the same
- * peak RSS (#95).
+ * leave kept fragments: the trials mapped an 8th segment for midsize/t2 in some runs, without
+ * this 6 of 10, 0 of 8 and 3 of 10, with it 4 of 10 (a guard, then, not a cure); the default 7 in
+ * all 28; the rule's medians saw the same peak RSS (#95).
  *
  * The block goes at the end of the span, not the start: the slices after a block are then the ones
  * that followed the kept span, so boxes/large_inplace can grow the block into them as often as
