@@ -59,46 +59,13 @@ static void put_flags(out_t *o) {
     put(o, "\"");
 }
 
+/* heap_stats_t is counters only, every one a uint64_t (src/types.h), boxes' included: a heap's
+ * are added to the sum word by word, so a box's new counter needs no line here. */
+_Static_assert(sizeof(heap_stats_t) % sizeof(uint64_t) == 0, "heap_stats_t: uint64_t counters only");
 static void add_heap(heap_t *h, void *arg) {
-    heap_stats_t *sum = arg;
-    sum->malloc += h->stats.malloc;
-    sum->free += h->stats.free;
-    sum->alloc_slow += h->stats.alloc_slow;
-    sum->remote_free += h->stats.remote_free;
-    sum->remote_drained += h->stats.remote_drained;
-    sum->cache_refill += h->stats.cache_refill;
-    sum->central_refill += h->stats.central_refill;
-    sum->pages_returned += h->stats.pages_returned;
-#if HAKO_LEND_TO_CURRENT
-    sum->lent += h->stats.lent;
-    sum->lent_returned += h->stats.lent_returned;
-#endif
-#if HAKO_CLASS_LIFO
-    sum->lifo_flushed += h->stats.lifo_flushed;
-#endif
-#if HAKO_LARGE_CACHE
-    sum->large_cached += h->stats.large_cached;
-#endif
-#if HAKO_LARGE_SPLIT
-    sum->large_split += h->stats.large_split;
-    sum->large_joined += h->stats.large_joined;
-    sum->large_given += h->stats.large_given;
-#endif
-#if HAKO_LARGE_SWAP
-    sum->large_swapped += h->stats.large_swapped;
-#endif
-#if HAKO_PAGE_RECYCLE
-    sum->pages_recycled += h->stats.pages_recycled;
-#endif
-#if HAKO_HEAP_COUNTERS
-    sum->big_malloc += h->stats.big_malloc;
-    sum->big_free += h->stats.big_free;
-    sum->large_alloc += h->stats.large_alloc;
-#endif
-#if HAKO_FOREIGN_REUSE
-    sum->foreign_kept += h->stats.foreign_kept;
-    sum->foreign_returned += h->stats.foreign_returned;
-#endif
+    uint64_t *sum = arg;
+    const uint64_t *c = (const uint64_t *)&h->stats;
+    for (size_t i = 0; i < sizeof(heap_stats_t) / sizeof(uint64_t); i++) sum[i] += c[i];
 }
 
 #define G(x) load_relaxed(&(x))

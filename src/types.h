@@ -169,6 +169,7 @@ typedef struct segment {
 
 /* ---- stats ------------------------------------------------------------------------------------- */
 /* Per-heap counters: written by the owner only, summed at dump time. */
+/* Counters only, each a uint64_t: src/stats.c sums the heaps' word by word. */
 typedef struct heap_stats {
     uint64_t malloc;            /* successful allocations of any size */
     uint64_t free;              /* frees of any size by this thread */
