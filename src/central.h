@@ -20,6 +20,7 @@ page_t *central_swap_spans(page_t *const *give, unsigned k, size_t slices, enum 
 #endif
 #if HAKO_LARGE_SPLIT
 page_t *central_alloc_span_giving(size_t slices, enum page_kind kind, page_t *const *give, unsigned *k); /* boxes/large_split */
+void    central_mark_span(segment_t *s, unsigned first, unsigned n, enum page_kind kind);   /* boxes/large_split */
 #endif
 
 typedef struct central_info {

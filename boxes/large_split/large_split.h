@@ -38,19 +38,6 @@
 /* A cut leaves at least this many slices kept: the smallest large span (SMALL_MAX + 1 bytes). */
 #define LARGE_SPLIT_MIN_KEEP ((size_t)(SMALL_MAX >> SLICE_SHIFT) + 1)
 
-/* The n descriptors from s->pages[first] made one span of kind (its head) and interior slices. */
-static inline void split_mark(segment_t *s, unsigned first, unsigned n, enum page_kind kind) {
-    for (unsigned i = 0; i < n; i++) {
-        page_t *pg = &s->pages[first + i];
-        pg->slice_offset = (uint8_t)i;
-#if HAKO_FREE_LEAN
-        pg->span_back = (uint16_t)(i * sizeof(page_t));   /* boxes/free_lean */
-#endif
-        pg->kind = (uint8_t)(i == 0 ? kind : PAGE_FREE);
-    }
-    s->pages[first].slice_count = (uint8_t)n;
-}
-
 /* The last n slices of the smallest kept span at least n + LARGE_SPLIT_MIN_KEEP slices long, as a
  * span of their own (the rest stays kept), or NULL. */
 static inline page_t *large_split_take(heap_t *h, size_t n) {
@@ -64,8 +51,8 @@ static inline page_t *large_split_take(heap_t *h, size_t n) {
     segment_t *seg = segment_of(c);
     unsigned first = (unsigned)(c - seg->pages), s = c->slice_count, keep = s - (unsigned)n;
     page_t *pg = &seg->pages[first + keep];
-    split_mark(seg, first, keep, PAGE_LARGE_CACHED);
-    split_mark(seg, first + keep, (unsigned)n, PAGE_LARGE);
+    central_mark_span(seg, first, keep, PAGE_LARGE_CACHED);
+    central_mark_span(seg, first + keep, (unsigned)n, PAGE_LARGE);
     pg->is_zero = 0;
     pg->gen = (uint16_t)(c->gen + 1);                   /* a new layout, as central marks one */
     pg->free = pg->local_free = NULL;
@@ -101,7 +88,7 @@ static inline bool large_split_join(heap_t *h, page_t **pgp) {
         if (cf + cn != first && first + n != cf) continue;
         large_cache_remove(h, i);                       /* its bytes and slot, now part of pg's */
         unsigned head = cf < first ? cf : first;
-        split_mark(seg, head, cn + n, PAGE_LARGE);
+        central_mark_span(seg, head, cn + n, PAGE_LARGE);
         STAT_INC(h->stats.large_joined);
         *pgp = &seg->pages[head];
         return true;
