@@ -83,13 +83,16 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "pid", (uint64_t)getpid(), true);
     put_kv(&o, "threads_seen", G(hako_cache_stats.heaps_made) + G(hako_cache_stats.heaps_adopted), true);
     put(&o, "\"counters\":{");
+    /* large and huge blocks (src/large.c): counted process-wide, not in the heaps */
+    uint64_t big_malloc = G(hako_global_stats.malloc), big_free = G(hako_global_stats.free);
+    uint64_t large_alloc = G(hako_global_stats.large_alloc);
 #if HAKO_HEAP_COUNTERS
-    uint64_t big_malloc = s.big_malloc, big_free = s.big_free, large_alloc = s.large_alloc;  /* boxes/heap_counters */
-#else
-    uint64_t big_malloc = 0, big_free = 0, large_alloc = 0;
+    big_malloc += s.big_malloc;           /* boxes/heap_counters: those a heap counted itself */
+    big_free += s.big_free;
+    large_alloc += s.large_alloc;
 #endif
-    put_kv(&o, "malloc", s.malloc + big_malloc + G(hako_global_stats.malloc), true);
-    put_kv(&o, "free", s.free + big_free + heapless + G(hako_global_stats.free), true);
+    put_kv(&o, "malloc", s.malloc + big_malloc, true);
+    put_kv(&o, "free", s.free + big_free + heapless, true);
     put_kv(&o, "remote_free", s.remote_free + heapless, true);
     put_kv(&o, "hot_hit", s.malloc - s.alloc_slow, true);
     put_kv(&o, "alloc_slow", s.alloc_slow, true);
@@ -108,7 +111,7 @@ size_t stats_json(char *buf, size_t cap) {
     put_kv(&o, "foreign_kept", s.foreign_kept, true);
     put_kv(&o, "foreign_returned", s.foreign_returned, true);
 #endif
-    put_kv(&o, "large_alloc", large_alloc + G(hako_global_stats.large_alloc), true);
+    put_kv(&o, "large_alloc", large_alloc, true);
 #if HAKO_LARGE_CACHE
     put_kv(&o, "large_cached", s.large_cached, true);
 #endif
