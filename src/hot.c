@@ -51,6 +51,9 @@ static void queue_head_changed(heap_t *h, unsigned cls) {
 #endif
     page_t *pg = h->queue[cls].first ? h->queue[cls].first : &hako_empty_page;
     h->cur[cls] = pg;
+#if HAKO_LEND_LEAN
+    if (pg != &hako_empty_page) lend_head_changed(h, cls, pg);     /* boxes/lend_lean */
+#endif
     size_t lo = cls == 0 ? 0 : class_size(cls - 1) / ALIGN_MIN + 1;
     size_t hi = class_size(cls) / ALIGN_MIN;
     if (hi >= DIRECT_SLOTS) hi = DIRECT_SLOTS - 1;
@@ -529,7 +532,9 @@ void hot_lend_return(heap_t *h) {
     for (unsigned c = 0; c < NCLASS; c++) {
         page_t *cp = h->cur[c];
         uint32_t depth = lend_depth(h, c, cp);
+#if !HAKO_LEND_LEAN
         h->lend[c].pg = NULL;
+#endif
         block_t **link = &cp->free;
         for (; depth && *link; depth--) {
             block_t *b = *link;
@@ -540,6 +545,9 @@ void hot_lend_return(heap_t *h) {
             n++;
             hot_free_local_slow(h, pg, b);
         }
+#if HAKO_LEND_LEAN
+        if (cp != &hako_empty_page) cp->lend_top = cp->used;   /* boxes/lend_lean: none lent now */
+#endif
     }
     STAT_ADD(h->stats.free, -n);            /* counted when they were lent */
     STAT_ADD(h->stats.lent_returned, n);

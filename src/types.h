@@ -121,6 +121,10 @@ typedef struct page {
     uint8_t pad_;
     uint16_t gen;               /* [central] bumped each time the span is handed out (layout identity) */
     struct page *next, *prev;   /* [owner] the heap's class queue */
+#if HAKO_LEND_LEAN
+    uint32_t lend_top;          /* [owner] boxes/lend_lean: as the class's current page, used + entries down to its deepest lent block */
+    uint8_t lend_cap;           /* [owner] boxes/lend_lean: as the class's current page, how many blocks it may hold lent (0: none) */
+#endif
 #if HAKO_CLASS_LIFO
     struct page *target;        /* [owner] boxes/class_lifo: where the owner's frees go: this page, or its class's list */
 #endif
@@ -214,7 +218,7 @@ typedef struct heap_stats {
 /* ---- heaps (one per thread that allocates) ---------------------------------------------------- */
 enum heap_state { HEAP_ACTIVE = 1, HEAP_ABANDONED, HEAP_DEAD };
 
-#if HAKO_LEND_TO_CURRENT
+#if HAKO_LEND_TO_CURRENT && !HAKO_LEND_LEAN
 /* boxes/lend_to_current: on page pg, used + (entries down to the deepest lent block) == top */
 typedef struct lend_mark {
     struct page *pg;
@@ -260,7 +264,9 @@ typedef struct heap {
     _Atomic uint32_t slow_epoch;    /* [owner] slow paths taken (boxes/full_reclaim: is the owner still allocating) */
 #endif
 #if HAKO_LEND_TO_CURRENT
+#if !HAKO_LEND_LEAN
     lend_mark_t lend[NCLASS];       /* [owner] boxes/lend_to_current: where a class's lent blocks may lie */
+#endif
 #if HAKO_LEND_GATE
     uint8_t lend_storm[NCLASS];     /* [owner] boxes/lend_gate: the class's last slow path found a storm */
 #endif

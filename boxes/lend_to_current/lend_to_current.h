@@ -37,6 +37,9 @@
 #if HAKO_LEND_GATE
 #include "lend_gate.h"          /* boxes/lend_gate: lend only while the class storms */
 #endif
+#if HAKO_LEND_LEAN
+#include "lend_lean.h"          /* boxes/lend_lean: the bound in the current page's own descriptor */
+#endif
 
 #define LEND_MAX_BLOCKS  32u
 #define LEND_MAX_BYTES   (8u << 10)
@@ -44,10 +47,29 @@
 
 /* Entries of cp's free list above and including the deepest block lent to it (an upper bound). */
 static inline uint32_t lend_depth(const heap_t *h, unsigned cls, const page_t *cp) {
+#if HAKO_LEND_LEAN
+    (void)h, (void)cls;
+    return lend_lean_depth(cp);                     /* boxes/lend_lean */
+#else
     const lend_mark_t *m = &h->lend[cls];
     int32_t d = (int32_t)(m->top - cp->used);
     return m->pg == cp && d > 0 ? (uint32_t)d : 0;
+#endif
 }
+
+#if HAKO_LEND_LEAN
+/* boxes/lend_lean: pg becomes the queue head of class cls (not hako_empty_page): nothing lent to
+ * it yet, and its cap is open while the class storms (boxes/lend_gate's flag), else closed. */
+static inline void lend_head_changed(heap_t *h, unsigned cls, page_t *pg) {
+    pg->lend_top = pg->used;
+#if HAKO_LEND_GATE
+    bool open = lend_gate_open(h, cls);
+#else
+    bool open = (void)h, (void)cls, true;
+#endif
+    pg->lend_cap = open ? lend_lean_cap(pg->block_size, LEND_MAX_BLOCKS, LEND_MAX_BYTES) : 0;
+}
+#endif
 
 static inline bool lend_room(uint32_t depth, uint32_t block_size) {
     return depth < LEND_MAX_BLOCKS && (depth + 1) * block_size <= LEND_MAX_BYTES;
@@ -57,7 +79,11 @@ static inline bool lend_room(uint32_t depth, uint32_t block_size) {
  * pages of the queue go on head's list, lent, while there is room. */
 static inline void lend_gather(heap_t *h, unsigned cls, page_t *head) {
 #if HAKO_LEND_GATE
-    if (!lend_gate_storm(h, cls, head, LEND_MAX_BLOCKS)) return;   /* boxes/lend_gate */
+    bool storm = lend_gate_storm(h, cls, head, LEND_MAX_BLOCKS);
+#if HAKO_LEND_LEAN
+    head->lend_cap = storm ? lend_lean_cap(head->block_size, LEND_MAX_BLOCKS, LEND_MAX_BYTES) : 0;   /* boxes/lend_lean */
+#endif
+    if (!storm) return;                                             /* boxes/lend_gate */
 #endif
     uint32_t depth = lend_depth(h, cls, head), moved = 0;
     unsigned looked = 0;
@@ -76,13 +102,25 @@ static inline void lend_gather(heap_t *h, unsigned cls, page_t *head) {
         }
     }
     if (!moved) return;
+#if HAKO_LEND_LEAN
+    head->lend_top = head->used + depth;            /* boxes/lend_lean */
+#else
     h->lend[cls] = (lend_mark_t){ head, head->used + depth };
+#endif
     STAT_ADD(h->stats.lent, moved);
 }
 
 /* h frees b, a block of its page pg, which has left its class queue: lent to the class's current
  * page when there is room; false leaves it to the ordinary local free. */
 static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
+#if HAKO_LEND_LEAN
+    /* boxes/lend_lean: one test against the current page's cap (0 on hako_empty_page, and while
+     * the gate is closed); pg has left its queue, so it is not cp */
+    page_t *cp = h->cur[pg->cls];
+    uint32_t depth = lend_lean_depth(cp);
+    if (depth >= cp->lend_cap) return false;
+    cp->lend_top = cp->used + depth;
+#else
     unsigned cls = pg->cls;
     page_t *cp = h->cur[cls];
     if (cp == pg || cp == &hako_empty_page) return false;
@@ -92,6 +130,7 @@ static inline bool lend_to_current(heap_t *h, page_t *pg, block_t *b) {
     uint32_t depth = lend_depth(h, cls, cp);
     if (!lend_room(depth, pg->block_size)) return false;
     h->lend[cls] = (lend_mark_t){ cp, cp->used + depth };
+#endif
     link_set(b, cp->free);
     b->mark = block_mark(b);
     cp->free = b;

@@ -45,6 +45,10 @@ typedef struct page {
     block_t *local_free;        /* [owner] blocks the owner freed since the last refill */
     uint32_t used;              /* [owner] blocks out of the page: handed out, or in a remote list */
     struct page *next, *prev;   /* [owner] the heap's class queue */
+#if HAKO_LEND_LEAN
+    uint32_t lend_top;          /* [owner] boxes/lend_lean: as the class's current page, used + entries down to its deepest lent block */
+    uint8_t lend_cap;           /* [owner] boxes/lend_lean: as the class's current page, how many blocks it may hold lent (0: none) */
+#endif
 #if HAKO_CLASS_LIFO
     struct page *target;        /* [owner] boxes/class_lifo: where the owner's frees go: this page, or its class's list */
 #endif

@@ -898,6 +898,55 @@ static void lifo_reuse(void) {
 
 static void case_lifo(void) { T_HAKO_ONLY(lifo_reuse, "a class's next allocation is its last freed block"); }
 
+/* ---- lend: frees of full pages lent to the class's current page, never more than its bound ------ */
+/* 300 blocks of 1000 bytes (class 1024, 64 to a page) fill four pages and start a fifth, the
+ * class's current page.  Then three blocks of each full page are freed in turn (a block of page
+ * 1, of page 2, ..., again), nothing made in between.  While the class storms (boxes/lend_gate)
+ * boxes/lend_to_current lends these frees to the current page until it holds 8 (8 KiB of 1 KiB
+ * blocks), and the next free of a full page sends that page back into its queue instead: so 8
+ * lent, or none when the gate is closed, never more (boxes/lend_lean keeps that bound in the
+ * current page's descriptor).  malloc_trim puts every lent block back in its own page
+ * (lent_returned), and the blocks made again after it are distinct and keep their bytes. */
+#define LEND_N 300
+static void lend_bound(void) {
+    if (!strstr(hako_build_info(), "HAKO_LEND_TO_CURRENT")) {
+        T_SKIP("built without boxes/lend_to_current: nothing is lent", "frees of full pages lent within the bound");
+        return;
+    }
+    static unsigned char *b[LEND_N];
+    static uintptr_t sorted[LEND_N];
+    size_t made = 0;
+    for (size_t i = 0; i < LEND_N; i++) made += (b[i] = malloc(1000)) != NULL;
+    if (!T_CHECK(made == LEND_N, "%d blocks of 1000 bytes", LEND_N)) return;
+    uint64_t lent0 = t_stats_counter("lent"), back0 = t_stats_counter("lent_returned");
+    for (size_t r = 0; r < 3; r++)
+        for (size_t pg = 0; pg < 4; pg++) {
+            free(b[pg * 64 + r]);
+            b[pg * 64 + r] = NULL;
+        }
+    uint64_t lent = t_stats_counter("lent") - lent0;
+    T_CHECK(lent == 8 || lent == 0, "12 frees of four full pages' blocks: 8 lent to the current page (8 KiB), or none with the gate closed, never more (%llu)",
+            (unsigned long long)lent);
+    malloc_trim(0);
+    uint64_t back = t_stats_counter("lent_returned") - back0;
+    T_CHECK(back == lent, "malloc_trim puts every lent block back in its own page (%llu of %llu)",
+            (unsigned long long)back, (unsigned long long)lent);
+    size_t intact = 0;
+    for (size_t i = 0; i < LEND_N; i++) {
+        if (!b[i]) b[i] = malloc(1000);
+        if (b[i]) memset(b[i], t_byte(i, 1), 1000);
+    }
+    for (size_t i = 0; i < LEND_N; i++) {
+        intact += b[i] && b[i][0] == t_byte(i, 1) && b[i][999] == t_byte(i, 1);
+        sorted[i] = (uintptr_t)b[i];
+    }
+    int apart = spaced_apart(sorted, LEND_N, 1000);
+    T_CHECK(intact == LEND_N && apart, "the freed blocks made again: %d blocks distinct, each keeping its bytes (%zu intact)", LEND_N, intact);
+    for (size_t i = 0; i < LEND_N; i++) free(b[i]);
+}
+
+static void case_lend(void) { T_HAKO_ONLY(lend_bound, "frees of full pages lent within the bound"); }
+
 /* ---- many-spans: many large blocks, within and past central's span index --------------------- */
 /* N blocks of 1 MiB, untouched but for their first and last byte, take N/3 segments of 4 MiB in
  * hako (three 16-slice spans each).  Freeing the first third whole empties its segments, which are
@@ -1125,6 +1174,7 @@ int main(int argc, char **argv) {
         {"retention", case_retention}, {"stats", case_stats}, {"many-spans", case_many_spans},
         {"carve", case_carve},
         {"lifo", case_lifo},
+        {"lend", case_lend},
         {"space-limit", case_space_limit},
         {"recycle", case_recycle},
         {"calloc-populate", case_calloc_populate},
