@@ -18,6 +18,9 @@
 #if HAKO_SEGMATH
 #include "pagemap.h"
 #endif
+#if HAKO_DIRTY_SHARE
+#include "dirty_share.h"        /* boxes/dirty_share: the purge budget grows with the memory in use */
+#endif
 
 #define PURGE_DELAY_NS      (50u * 1000 * 1000)
 #define PURGE_INTERVAL_NS   (5u * 1000 * 1000)
@@ -153,7 +156,12 @@ static void segment_purge(segment_t *s) {
 /* [central] Purges segments quiet for the delay; all of them while over the budget. */
 static void maybe_purge(uint64_t now) {
     if (dirty_bytes == 0) return;
-    bool over = dirty_bytes > DIRTY_BUDGET;
+#if HAKO_DIRTY_SHARE
+    uint64_t budget = dirty_share_budget(DIRTY_BUDGET, span_bytes);    /* boxes/dirty_share */
+#else
+    uint64_t budget = DIRTY_BUDGET;
+#endif
+    bool over = dirty_bytes > budget;
     if (!over && now - last_purge_ns < PURGE_INTERVAL_NS) return;
     last_purge_ns = now;
     for (segment_t *s = segments, *next; s; s = next) {
@@ -161,7 +169,7 @@ static void maybe_purge(uint64_t now) {
         if (!(s->free_mask & s->dirty_mask)) continue;
         if (over || now - s->last_free_ns >= PURGE_DELAY_NS) {
             segment_purge(s);
-            over = dirty_bytes > DIRTY_BUDGET;
+            over = dirty_bytes > budget;
         }
     }
 }
