@@ -65,7 +65,8 @@ static inline void lend_head_changed(heap_t *h, unsigned cls, page_t *pg) {
 #if HAKO_LEND_GATE
     bool open = lend_gate_open(h, cls);
 #else
-    bool open = (void)h, (void)cls, true;
+    (void)h, (void)cls;
+    bool open = true;
 #endif
     pg->lend_cap = open ? lend_lean_cap(pg->block_size, LEND_MAX_BLOCKS, LEND_MAX_BYTES) : 0;
 }
