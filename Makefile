@@ -62,7 +62,7 @@ SRCS     := $(wildcard src/*.c) $(foreach d,$(BOXDIRS),$(wildcard $(d)/*.c))
 OBJS     := $(patsubst %.c,$(OUT)/obj/%.o,$(SRCS))
 INCS     := -Isrc -Iinclude $(foreach d,$(BOXDIRS),-I$(d))
 
-.PHONY: all lib tools experiments tests check install hash clean help
+.PHONY: all lib tools experiments tests check install hash clean help syntax
 all: lib
 
 lib: $(OUT)/libhako.so $(OUT)/libhako.a $(OUT)/build.json
@@ -71,6 +71,11 @@ ifneq ($(SET_LINKS),)
 	@ln -sfn $(notdir $(OUT))/libhako.a build/libhako.a
 endif
 	@echo "$(HASH) $(OUT)/libhako.so"
+
+# The library's sources under this flag set, compiled for errors and warnings only, no objects
+# (tests/runner/box-variants.t: every box in every variant that can hold it).
+syntax:
+	$(CC) $(LIBFLAGS) $(DEFS) $(INCS) -fsyntax-only $(SRCS)
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
