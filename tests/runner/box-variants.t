@@ -24,11 +24,11 @@ one_variant() {
   check "$v compiles (make syntax FLAGS=<its flags>)" make -s syntax FLAGS="${flags//$'\n'/ }"
 }
 export -f one_variant ok not_ok check
+# shellcheck disable=SC2016 # $1 is bash -c's own argument
 while IFS=$'\t' read -r flag _; do
   if grep -qx "$flag" <<<"$default"; then
     echo "default-$flag"
   else
     printf '%s\n' "baseline+$flag" "default+$flag"
   fi
-# shellcheck disable=SC2016 # $1 is bash -c's own argument
 done < <(tools/box-flags) | xargs -P 2 -I{} bash -c 'one_variant "$1"' _ {}
