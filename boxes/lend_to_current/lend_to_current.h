@@ -58,17 +58,21 @@ static inline uint32_t lend_depth(const heap_t *h, unsigned cls, const page_t *c
 }
 
 #if HAKO_LEND_LEAN
+/* boxes/lend_lean: the current page pg may hold lent blocks (open), or none. */
+static inline void lend_lean_open(page_t *pg, bool open) {
+    pg->lend_cap = open ? lend_lean_cap(pg->block_size, LEND_MAX_BLOCKS, LEND_MAX_BYTES) : 0;
+}
+
 /* boxes/lend_lean: pg becomes the queue head of class cls (not hako_empty_page): nothing lent to
  * it yet, and its cap is open while the class storms (boxes/lend_gate's flag), else closed. */
 static inline void lend_head_changed(heap_t *h, unsigned cls, page_t *pg) {
     pg->lend_top = pg->used;
 #if HAKO_LEND_GATE
-    bool open = lend_gate_open(h, cls);
+    lend_lean_open(pg, lend_gate_open(h, cls));
 #else
     (void)h, (void)cls;
-    bool open = true;
+    lend_lean_open(pg, true);
 #endif
-    pg->lend_cap = open ? lend_lean_cap(pg->block_size, LEND_MAX_BLOCKS, LEND_MAX_BYTES) : 0;
 }
 #endif
 
@@ -82,7 +86,7 @@ static inline void lend_gather(heap_t *h, unsigned cls, page_t *head) {
 #if HAKO_LEND_GATE
     bool storm = lend_gate_storm(h, cls, head, LEND_MAX_BLOCKS);
 #if HAKO_LEND_LEAN
-    head->lend_cap = storm ? lend_lean_cap(head->block_size, LEND_MAX_BLOCKS, LEND_MAX_BYTES) : 0;   /* boxes/lend_lean */
+    lend_lean_open(head, storm);                                    /* boxes/lend_lean */
 #endif
     if (!storm) return;                                             /* boxes/lend_gate */
 #endif
